@@ -1,0 +1,69 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Chat.ServiceDefaults;
+
+/// <summary>What every service of the system sets up the same way.</summary>
+public static class ServiceDefaultsExtensions
+{
+    /// <summary>Health checks tagged with this take part in readiness, not in liveness.</summary>
+    public const string ReadyTag = "ready";
+
+    /// <summary>
+    /// One JSON object per log line (structured, greppable), and the health check registry.
+    /// </summary>
+    public static IHostApplicationBuilder AddServiceDefaults(this IHostApplicationBuilder builder)
+    {
+        builder.Logging.ClearProviders();
+        builder.Logging.AddJsonConsole(o =>
+        {
+            o.IncludeScopes = false;
+            o.UseUtcTimestamp = true;
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+        });
+        builder.Services.AddHealthChecks();
+        return builder;
+    }
+
+    /// <summary>
+    /// gRPC with health (grpc.health.v1, reporting the readiness checks) and server reflection, so
+    /// that <c>grpcurl -plaintext HOST:PORT list</c> works.
+    /// </summary>
+    public static IHostApplicationBuilder AddGrpcServiceDefaults(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddGrpc();
+        builder.Services.AddGrpcReflection();
+        builder.Services.AddGrpcHealthChecks(o => o.Services.Map("", r => r.Tags.Contains(ReadyTag)));
+        return builder;
+    }
+
+    /// <summary><c>/healthz</c> answers while the process runs; <c>/readyz</c> while its dependencies answer.</summary>
+    public static WebApplication MapDefaultEndpoints(this WebApplication app)
+    {
+        app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/readyz", new HealthCheckOptions
+        {
+            Predicate = r => r.Tags.Contains(ReadyTag),
+            ResultStatusCodes =
+            {
+                [HealthStatus.Healthy] = StatusCodes.Status200OK,
+                [HealthStatus.Degraded] = StatusCodes.Status200OK,
+                [HealthStatus.Unhealthy] = StatusCodes.Status503ServiceUnavailable,
+            },
+        });
+        return app;
+    }
+
+    /// <summary>Health and reflection services for a gRPC service.</summary>
+    public static WebApplication MapGrpcDefaultEndpoints(this WebApplication app)
+    {
+        app.MapGrpcHealthChecksService();
+        app.MapGrpcReflectionService();
+        return app;
+    }
+}
