@@ -1,0 +1,101 @@
+using System.Globalization;
+using System.Text.Json.Serialization;
+using Chat.Contracts.Chat.V1;
+using Chat.Edge.Authentication;
+using Chat.Edge.Realtime;
+using Chat.Edge.Realtime.Frames;
+using Chat.Edge.Realtime.Sending;
+using Grpc.Core;
+using Microsoft.Extensions.Options;
+
+namespace Chat.Edge.Messages;
+
+/// <summary>
+/// <c>GET /api/messages?with=USER&amp;before=ID&amp;limit=N</c>: one conversation, newest first,
+/// a page at a time (PROTOCOL.md, HTTP).
+/// </summary>
+public static class HistoryEndpoint
+{
+    public const int DefaultLimit = 50;
+    public const int MaxLimit = 200;
+
+    public static WebApplication MapMessageHistory(this WebApplication app)
+    {
+        app.MapGet("/api/messages", HandleAsync).RequireBearerUser();
+        return app;
+    }
+
+    private static async Task<IResult> HandleAsync(
+        HttpContext http,
+        ChatService.ChatServiceClient chat,
+        RecipientDirectory directory,
+        IOptions<RealtimeOptions> options,
+        string? with,
+        string? group,
+        string? before,
+        string? limit)
+    {
+        var user = http.User();
+        if (string.IsNullOrEmpty(with) == string.IsNullOrEmpty(group))
+        {
+            return BadRequest("Name exactly one of `with` (a username) and `group` (a group id).");
+        }
+        var pageSize = DefaultLimit;
+        if (!string.IsNullOrEmpty(limit) && (!int.TryParse(limit, NumberStyles.None, CultureInfo.InvariantCulture, out pageSize) || pageSize < 1))
+        {
+            return BadRequest("`limit` must be a positive whole number.");
+        }
+        pageSize = Math.Min(pageSize, MaxLimit);
+        if (before is { Length: > 64 })
+        {
+            return BadRequest("`before` must be a message id.");
+        }
+        var peer = with?.ToLowerInvariant();
+        try
+        {
+            if (peer is not null && !await directory.ExistsAsync(peer, http.RequestAborted))
+            {
+                return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not Found", detail: $"No user is called {peer}.");
+            }
+            var page = await chat.GetHistoryAsync(
+                new GetHistoryRequest { User = user.Username, Peer = peer ?? "", GroupId = group ?? "", Before = before ?? "", Limit = pageSize },
+                deadline: DateTime.UtcNow + options.Value.CallTimeout,
+                cancellationToken: http.RequestAborted);
+            return Results.Json(new HistoryPage(
+                [.. page.Messages.Select(HistoryMessage.Of)],
+                page.NextBefore.Length > 0 ? page.NextBefore : null));
+        }
+        catch (RpcException e)
+        {
+            return e.StatusCode switch
+            {
+                StatusCode.InvalidArgument => BadRequest(e.Status.Detail),
+                StatusCode.NotFound => Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not Found", detail: e.Status.Detail),
+                StatusCode.PermissionDenied => Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: "You are not a member of this group."),
+                _ => Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Service Unavailable", detail: "History cannot be read right now; try again shortly."),
+            };
+        }
+    }
+
+    private static IResult BadRequest(string detail) =>
+        Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Bad Request", detail: detail);
+
+    private sealed record HistoryPage(IReadOnlyList<HistoryMessage> Messages, string? NextBefore);
+
+    private sealed record HistoryMessage(
+        string Id,
+        string From,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? To,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Group,
+        string Text,
+        string SentAt)
+    {
+        public static HistoryMessage Of(Message m) => new(
+            m.Id,
+            m.Sender,
+            m.Recipient.Length > 0 ? m.Recipient : null,
+            m.GroupId.Length > 0 ? m.GroupId : null,
+            m.Text,
+            ServerFrames.FormatTime(m.SentAt.ToDateTime()));
+    }
+}

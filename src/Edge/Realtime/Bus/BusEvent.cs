@@ -1,0 +1,45 @@
+using Chat.Edge.Realtime.Frames;
+
+namespace Chat.Edge.Realtime.Bus;
+
+/// <summary>
+/// Something one user's connections must see, travelling from the replica where it happened to
+/// every replica where that user is connected. Plain data, so it can cross Redis as JSON.
+/// </summary>
+public sealed class BusEvent
+{
+    private byte[]? _frame;
+
+    /// <summary>A stored message for the user, with its place in the user's stream.</summary>
+    public static BusEvent ForMessage(string id, string previousId, string from, string? to, string? group, string text, DateTime sentAt) =>
+        new() { Kind = BusEventKind.Message, Id = id, PreviousId = previousId, From = from, To = to, Group = group, Text = text, SentAt = sentAt };
+
+    public BusEventKind Kind { get; init; }
+
+    /// <summary>The message's id (ordered per recipient).</summary>
+    public string Id { get; init; } = "";
+
+    /// <summary>
+    /// The id of the recipient's message just before this one, empty when none. A connection that
+    /// has not delivered exactly that id knows it has a gap to fill from the store first.
+    /// </summary>
+    public string PreviousId { get; init; } = "";
+
+    public string From { get; init; } = "";
+    public string? To { get; init; }
+    public string? Group { get; init; }
+    public string Text { get; init; } = "";
+    public DateTime SentAt { get; init; }
+
+    /// <summary>The frame every connection of the recipient is sent, rendered once.</summary>
+    public byte[] Frame => _frame ??= Kind switch
+    {
+        BusEventKind.Message => ServerFrames.Message(Id, From, To, Group, Text, SentAt),
+        _ => throw new InvalidOperationException($"no frame for {Kind}"),
+    };
+}
+
+public enum BusEventKind
+{
+    Message = 1,
+}

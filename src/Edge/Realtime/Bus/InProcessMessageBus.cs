@@ -1,0 +1,18 @@
+namespace Chat.Edge.Realtime.Bus;
+
+/// <summary>
+/// The bus of a single Edge: every user is local, so publishing is delivering. Used when no
+/// Redis is configured.
+/// </summary>
+public sealed class InProcessMessageBus(ILocalDelivery delivery) : IMessageBus
+{
+    public Task PublishAsync(string user, BusEvent busEvent, CancellationToken cancellationToken)
+    {
+        delivery.Deliver(user, busEvent);
+        return Task.CompletedTask;
+    }
+
+    public Task SubscribeAsync(string user) => Task.CompletedTask;
+
+    public Task UnsubscribeAsync(string user) => Task.CompletedTask;
+}

@@ -1,0 +1,381 @@
+using System.Buffers;
+using System.Net.WebSockets;
+using System.Text.Unicode;
+using System.Threading.Channels;
+using Chat.Edge.Realtime.Bus;
+using Chat.Edge.Realtime.Delivery;
+using Chat.Edge.Realtime.Frames;
+
+namespace Chat.Edge.Realtime.Connections;
+
+/// <summary>
+/// One client's WebSocket. Two loops: the reader takes frames in (one at a time, so a sender's
+/// messages are stored in the order it sent them), and the pump is the only writer: it first
+/// catches up on what the user missed, then writes live events and answers from a bounded queue.
+/// A client that does not read fills the queue and is cut off with 1008; nothing buffers without
+/// bound.
+/// </summary>
+public sealed partial class ChatConnection
+{
+    private static readonly TimeSpan CloseHandshakeTimeout = TimeSpan.FromSeconds(2);
+
+    private readonly WebSocket _socket;
+    private readonly ConnectionServices _services;
+    private readonly RealtimeOptions _options;
+    private readonly ILogger _logger;
+    private readonly Channel<Outgoing> _outgoing;
+    private readonly CancellationTokenSource _pumpStop = new();
+    private readonly TokenBucket _rate;
+    private readonly string? _resumeAfter;
+    private int _closeRequested;
+    private WebSocketCloseStatus _closeStatus = WebSocketCloseStatus.NormalClosure;
+    private string _closeDescription = "";
+    private int _consecutiveErrors;
+
+    // The id of the last message written to this connection; "" before the user's first message.
+    // Written by the pump only.
+    private string _lastDelivered = "";
+
+    public ChatConnection(WebSocket socket, string user, DateTime tokenExpiresAt, string? resumeAfter, ConnectionServices services)
+    {
+        _socket = socket;
+        _services = services;
+        _options = services.Options;
+        _logger = services.Logger;
+        User = user;
+        TokenExpiresAt = tokenExpiresAt;
+        _resumeAfter = resumeAfter;
+        _rate = new TokenBucket(_options.MessagesPerSecond, _options.Burst);
+        _outgoing = Channel.CreateBounded<Outgoing>(new BoundedChannelOptions(_options.OutgoingQueueLimit)
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.Wait, // TryWrite fails when full: the caller decides
+        });
+    }
+
+    /// <summary>The user's lower-case username.</summary>
+    public string User { get; }
+
+    public DateTime TokenExpiresAt { get; }
+
+    /// <summary>A live event for this user, written after everything queued before it.</summary>
+    public void Enqueue(BusEvent busEvent) => Enqueue(new Outgoing(null, busEvent));
+
+    /// <summary>Runs the connection until it closes; never throws for anything the client did.</summary>
+    public async Task RunAsync(CancellationToken aborted)
+    {
+        using var expiry = ScheduleCloseAtTokenExpiry();
+        var pump = Task.Run(() => PumpAsync(_pumpStop.Token), CancellationToken.None);
+        try
+        {
+            await ReceiveLoopAsync(aborted);
+        }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException)
+        {
+            LogDropped(_logger, User, e.Message);
+        }
+        finally
+        {
+            RequestClose(WebSocketCloseStatus.NormalClosure, "");
+            await pump;
+            _socket.Abort();
+        }
+    }
+
+    /// <summary>
+    /// Asks the pump to stop and close the socket with this status. The first request wins; the
+    /// reader keeps reading until the client answers the close (or the handshake times out).
+    /// </summary>
+    public void RequestClose(WebSocketCloseStatus status, string description)
+    {
+        if (Interlocked.Exchange(ref _closeRequested, 1) == 1)
+        {
+            return;
+        }
+        _closeStatus = status;
+        _closeDescription = description;
+        _pumpStop.Cancel();
+    }
+
+    private void Enqueue(Outgoing outgoing)
+    {
+        if (!_outgoing.Writer.TryWrite(outgoing) && Volatile.Read(ref _closeRequested) == 0)
+        {
+            LogSlowReader(_logger, User, _options.OutgoingQueueLimit);
+            RequestClose(WebSocketCloseStatus.PolicyViolation, "too slow: the outgoing queue is full");
+        }
+    }
+
+    private void Reply(byte[] frame) => Enqueue(new Outgoing(frame, null));
+
+    private CancellationTokenSource? ScheduleCloseAtTokenExpiry()
+    {
+        var left = TokenExpiresAt - DateTime.UtcNow;
+        if (left > TimeSpan.FromDays(30))
+        {
+            return null;
+        }
+        var expiry = new CancellationTokenSource(left > TimeSpan.Zero ? left : TimeSpan.Zero);
+        expiry.Token.Register(() => RequestClose(WebSocketCloseStatus.PolicyViolation, "token expired"));
+        return expiry;
+    }
+
+    // ---- reading ----
+
+    private async Task ReceiveLoopAsync(CancellationToken aborted)
+    {
+        while (true)
+        {
+            // A zero-byte read waits for the next frame without holding a buffer, so an idle
+            // connection costs no receive buffer at all.
+            var first = await _socket.ReceiveAsync(Memory<byte>.Empty, aborted);
+            if (first.MessageType == WebSocketMessageType.Close)
+            {
+                return;
+            }
+            var buffer = ArrayPool<byte>.Shared.Rent(4096);
+            try
+            {
+                var length = 0;
+                var result = first;
+                while (!result.EndOfMessage)
+                {
+                    if (length == buffer.Length)
+                    {
+                        buffer = Grow(buffer, length);
+                    }
+                    result = await _socket.ReceiveAsync(buffer.AsMemory(length), aborted);
+                    if (result.MessageType == WebSocketMessageType.Close)
+                    {
+                        return;
+                    }
+                    length += result.Count;
+                    if (length > _options.MaxFrameBytes)
+                    {
+                        RequestClose(WebSocketCloseStatus.MessageTooBig, $"frames are limited to {_options.MaxFrameBytes} bytes");
+                        await DrainUntilClosedAsync(aborted);
+                        return;
+                    }
+                }
+                var frame = buffer.AsMemory(0, length);
+                if (first.MessageType == WebSocketMessageType.Text && !Utf8.IsValid(frame.Span))
+                {
+                    RequestClose(WebSocketCloseStatus.InvalidPayloadData, "frames must be valid UTF-8");
+                    await DrainUntilClosedAsync(aborted);
+                    return;
+                }
+                await HandleFrameAsync(first.MessageType, frame, aborted);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+            if (Volatile.Read(ref _closeRequested) == 1)
+            {
+                await DrainUntilClosedAsync(aborted);
+                return;
+            }
+        }
+    }
+
+    private byte[] Grow(byte[] buffer, int length)
+    {
+        // One byte over the limit is enough to know a frame is too large.
+        var bigger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, _options.MaxFrameBytes + 1));
+        buffer.AsSpan(0, length).CopyTo(bigger);
+        ArrayPool<byte>.Shared.Return(buffer);
+        return bigger;
+    }
+
+    /// <summary>After a close was requested: wait for the client's close, discarding what comes.</summary>
+    private async Task DrainUntilClosedAsync(CancellationToken aborted)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        timeout.CancelAfter(CloseHandshakeTimeout * 2);
+        var scratch = ArrayPool<byte>.Shared.Rent(4096);
+        try
+        {
+            while (_socket.State is WebSocketState.Open or WebSocketState.CloseSent)
+            {
+                var result = await _socket.ReceiveAsync(scratch.AsMemory(), timeout.Token);
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    return;
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(scratch);
+        }
+    }
+
+    private async Task HandleFrameAsync(WebSocketMessageType type, ReadOnlyMemory<byte> frame, CancellationToken aborted)
+    {
+        if (!_rate.TryTake())
+        {
+            AnswerError(ErrorCodes.RateLimited, $"at most {_options.MessagesPerSecond} messages a second (bursts of {_options.Burst})", clientId: null);
+            return;
+        }
+        var parsed = type == WebSocketMessageType.Binary
+            ? new InvalidFrame(ErrorCodes.InvalidFrame, "binary frames are not supported; send text")
+            : _services.Parser.Parse(frame.Span);
+        var answer = parsed switch
+        {
+            InvalidFrame invalid => Answer.Error(invalid.Code, invalid.Message, invalid.ClientId),
+            SendFrame send => await _services.Sender.SendAsync(User, send, aborted),
+            _ => Answer.Error(ErrorCodes.InvalidFrame, "this frame type is not supported yet", clientId: null),
+        };
+        if (answer.IsError)
+        {
+            CountError();
+        }
+        else
+        {
+            _consecutiveErrors = 0;
+        }
+        Reply(answer.Frame);
+    }
+
+    private void AnswerError(string code, string message, string? clientId)
+    {
+        CountError();
+        Reply(ServerFrames.Error(code, message, clientId));
+    }
+
+    private void CountError()
+    {
+        if (++_consecutiveErrors >= _options.MaxConsecutiveErrors)
+        {
+            LogAbusive(_logger, User, _consecutiveErrors);
+            RequestClose(WebSocketCloseStatus.PolicyViolation, "too many bad frames");
+        }
+    }
+
+    // ---- writing ----
+
+    private async Task PumpAsync(CancellationToken stop)
+    {
+        try
+        {
+            _lastDelivered = _resumeAfter ?? "";
+            await CatchUpAsync(_resumeAfter, stop);
+            await foreach (var outgoing in _outgoing.Reader.ReadAllAsync(stop))
+            {
+                if (outgoing.Frame is not null)
+                {
+                    await WriteAsync(outgoing.Frame, stop);
+                }
+                else if (outgoing.Event is { } live)
+                {
+                    await DeliverLiveAsync(live, stop);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+        catch (Exception e) when (e is WebSocketException or IOException)
+        {
+            LogDropped(_logger, User, e.Message);
+        }
+        finally
+        {
+            _services.DeliveryMarks.Flush(User);
+            await SendCloseAsync();
+        }
+    }
+
+    private async Task DeliverLiveAsync(BusEvent live, CancellationToken stop)
+    {
+        if (string.CompareOrdinal(live.Id, _lastDelivered) <= 0)
+        {
+            return; // already written, by the catch-up or an earlier gap fill
+        }
+        if (!string.Equals(live.PreviousId, _lastDelivered, StringComparison.Ordinal))
+        {
+            // Something before this message has not reached us yet (still in flight on another
+            // replica, or lost by the bus): the store has it, since ids become visible in order.
+            await CatchUpAsync(_lastDelivered, stop);
+            if (string.CompareOrdinal(live.Id, _lastDelivered) <= 0)
+            {
+                return;
+            }
+            LogNotInStore(_logger, User, live.Id);
+        }
+        await DeliverAsync(live.Id, live.Frame, stop);
+    }
+
+    /// <summary>
+    /// Writes every stored message to the user after <paramref name="after"/> (or, when null,
+    /// after what the user's connections have received), oldest first. Retries while ChatService
+    /// is unavailable; live events wait in the queue meanwhile.
+    /// </summary>
+    private async Task CatchUpAsync(string? after, CancellationToken stop)
+    {
+        var cursor = after;
+        while (true)
+        {
+            var page = await _services.Inbox.SyncAsync(User, cursor, _options.SyncPageSize, stop);
+            if (cursor is null)
+            {
+                _lastDelivered = page.After; // the user's delivery mark: where this connection starts
+            }
+            foreach (var message in page.Messages)
+            {
+                if (string.CompareOrdinal(message.Id, _lastDelivered) > 0)
+                {
+                    await DeliverAsync(message.Id, message.Frame, stop);
+                }
+            }
+            if (!page.HasMore || page.Messages.Count == 0)
+            {
+                return;
+            }
+            cursor = page.Messages[^1].Id;
+        }
+    }
+
+    private async Task DeliverAsync(string id, byte[] frame, CancellationToken stop)
+    {
+        await WriteAsync(frame, stop);
+        _lastDelivered = id;
+        _services.DeliveryMarks.Advance(User, id);
+    }
+
+    private ValueTask WriteAsync(byte[] frame, CancellationToken stop) =>
+        _socket.SendAsync(frame.AsMemory(), WebSocketMessageType.Text, endOfMessage: true, stop);
+
+    private async Task SendCloseAsync()
+    {
+        if (_socket.State is not (WebSocketState.Open or WebSocketState.CloseReceived))
+        {
+            return;
+        }
+        try
+        {
+            using var timeout = new CancellationTokenSource(CloseHandshakeTimeout);
+            await _socket.CloseOutputAsync(_closeStatus, _closeDescription, timeout.Token);
+        }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException)
+        {
+            // The client does not take our close (it stopped reading): drop the connection.
+            _socket.Abort();
+        }
+    }
+
+    /// <summary>A frame ready to write, or a live event that still needs its place in the stream checked.</summary>
+    private readonly record struct Outgoing(byte[]? Frame, BusEvent? Event);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Connection of {User} dropped: {Reason}")]
+    private static partial void LogDropped(ILogger logger, string user, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Connection of {User} cut off: its outgoing queue reached {Limit} frames")]
+    private static partial void LogSlowReader(ILogger logger, string user, int limit);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Connection of {User} closed after {Errors} bad frames in a row")]
+    private static partial void LogAbusive(ILogger logger, string user, int errors);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Live message {Id} for {User} was not found in the store while filling a gap; delivering it anyway")]
+    private static partial void LogNotInStore(ILogger logger, string user, string id);
+}

@@ -1,0 +1,82 @@
+using System.Collections.Concurrent;
+using Chat.Edge.Realtime.Bus;
+
+namespace Chat.Edge.Realtime.Connections;
+
+/// <summary>
+/// Every open connection of this replica, by user. Delivery (the hot path) reads without
+/// locking: the dictionary's lookups are lock-free and each user's connections are an immutable
+/// array replaced on connect and disconnect. Only connecting and disconnecting take a lock, and
+/// only the one user's.
+/// </summary>
+public sealed class ConnectionRegistry : ILocalDelivery
+{
+    private readonly ConcurrentDictionary<string, UserConnections> _users =
+        new(Environment.ProcessorCount * 4, capacity: 1024, StringComparer.Ordinal);
+
+    public int UserCount => _users.Count;
+
+    public int ConnectionCount => _users.Values.Sum(u => u.Connections.Length);
+
+    /// <summary>Adds a connection; true when it is the user's first on this replica.</summary>
+    public bool Add(ChatConnection connection)
+    {
+        while (true)
+        {
+            var user = _users.GetOrAdd(connection.User, static u => new UserConnections());
+            lock (user)
+            {
+                if (user.Removed)
+                {
+                    continue; // raced with the removal of the user's last connection; take a fresh entry
+                }
+                user.Connections = [.. user.Connections, connection];
+                return user.Connections.Length == 1;
+            }
+        }
+    }
+
+    /// <summary>Removes a connection; true when it was the user's last on this replica.</summary>
+    public bool Remove(ChatConnection connection)
+    {
+        if (!_users.TryGetValue(connection.User, out var user))
+        {
+            return false;
+        }
+        lock (user)
+        {
+            var remaining = Array.FindAll(user.Connections, c => !ReferenceEquals(c, connection));
+            if (remaining.Length == user.Connections.Length)
+            {
+                return false;
+            }
+            user.Connections = remaining;
+            if (remaining.Length > 0)
+            {
+                return false;
+            }
+            user.Removed = true;
+            _users.TryRemove(new KeyValuePair<string, UserConnections>(connection.User, user));
+            return true;
+        }
+    }
+
+    public bool IsOnline(string user) => _users.TryGetValue(user, out var u) && u.Connections.Length > 0;
+
+    public void Deliver(string user, BusEvent busEvent)
+    {
+        if (_users.TryGetValue(user, out var connections))
+        {
+            foreach (var connection in connections.Connections)
+            {
+                connection.Enqueue(busEvent);
+            }
+        }
+    }
+
+    private sealed class UserConnections
+    {
+        public volatile ChatConnection[] Connections = [];
+        public bool Removed;
+    }
+}

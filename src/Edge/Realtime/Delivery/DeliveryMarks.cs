@@ -1,0 +1,75 @@
+using System.Collections.Concurrent;
+using Chat.Contracts.Chat.V1;
+using Grpc.Core;
+using Microsoft.Extensions.Options;
+
+namespace Chat.Edge.Realtime.Delivery;
+
+/// <summary>
+/// Remembers, per user, the highest id written to any of their connections, and writes it to
+/// ChatService (AckDelivered) a few times a second rather than once per message. A connection
+/// opened without <c>?after</c> starts after this mark. A mark that could not be written is kept
+/// and retried; if the replica dies before writing it, the next connection gets those messages
+/// again (at least once, never lost).
+/// </summary>
+public sealed partial class DeliveryMarks(ChatService.ChatServiceClient chat, IOptions<RealtimeOptions> options, ILogger<DeliveryMarks> logger)
+    : BackgroundService
+{
+    private readonly ConcurrentDictionary<string, string> _pending = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _wake = new(0);
+
+    public void Advance(string user, string id) =>
+        _pending.AddOrUpdate(user, id, (_, old) => string.CompareOrdinal(id, old) > 0 ? id : old);
+
+    /// <summary>Writes the user's mark soon (their connection is closing).</summary>
+    public void Flush(string user)
+    {
+        if (_pending.ContainsKey(user))
+        {
+            _wake.Release();
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await _wake.WaitAsync(options.Value.DeliveryMarkFlushInterval, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+            await WritePendingAsync(CancellationToken.None);
+        }
+        await WritePendingAsync(CancellationToken.None); // graceful stop: the last marks
+    }
+
+    private async Task WritePendingAsync(CancellationToken cancellationToken)
+    {
+        foreach (var user in _pending.Keys)
+        {
+            if (!_pending.TryRemove(user, out var id))
+            {
+                continue;
+            }
+            try
+            {
+                await chat.AckDeliveredAsync(
+                    new AckDeliveredRequest { User = user, UpTo = id },
+                    deadline: DateTime.UtcNow + options.Value.CallTimeout,
+                    cancellationToken: cancellationToken);
+            }
+            catch (RpcException e)
+            {
+                LogAckFailed(logger, user, e.StatusCode);
+                Advance(user, id); // keep it for the next round
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Writing the delivery mark of {User} failed with {Status}; will retry")]
+    private static partial void LogAckFailed(ILogger logger, string user, StatusCode status);
+}

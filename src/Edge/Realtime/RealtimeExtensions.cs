@@ -1,0 +1,38 @@
+using Chat.Edge.Realtime.Bus;
+using Chat.Edge.Realtime.Connections;
+using Chat.Edge.Realtime.Delivery;
+using Chat.Edge.Realtime.Frames;
+using Chat.Edge.Realtime.Sending;
+using Chat.Edge.Authentication;
+
+namespace Chat.Edge.Realtime;
+
+public static class RealtimeExtensions
+{
+    /// <summary>The WebSocket side of the Edge: connections, the bus, sending and delivery.</summary>
+    public static IHostApplicationBuilder AddRealtime(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<RealtimeOptions>().Bind(builder.Configuration.GetSection(RealtimeOptions.Section));
+        services.AddMemoryCache(o => o.SizeLimit = 200_000);
+        services.AddSingleton(sp => new ClientFrameParser(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<RealtimeOptions>>().Value));
+        services.AddSingleton<TokenValidator>();
+        services.AddSingleton<ConnectionRegistry>();
+        services.AddSingleton<ILocalDelivery>(sp => sp.GetRequiredService<ConnectionRegistry>());
+        services.AddSingleton<IMessageBus, InProcessMessageBus>();
+        services.AddSingleton<RecipientDirectory>();
+        services.AddSingleton<MessageSender>();
+        services.AddSingleton<InboxReader>();
+        services.AddSingleton<DeliveryMarks>();
+        services.AddHostedService(sp => sp.GetRequiredService<DeliveryMarks>());
+        services.AddSingleton<ConnectionServices>();
+        return builder;
+    }
+
+    public static WebApplication MapRealtime(this WebApplication app)
+    {
+        app.UseWebSockets();
+        app.MapGet("/ws", WebSocketEndpoint.HandleAsync);
+        return app;
+    }
+}

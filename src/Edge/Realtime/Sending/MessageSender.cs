@@ -1,0 +1,105 @@
+using Chat.Contracts.Chat.V1;
+using Chat.Edge.Realtime.Bus;
+using Chat.Edge.Realtime.Frames;
+using Grpc.Core;
+using Microsoft.Extensions.Options;
+
+namespace Chat.Edge.Realtime.Sending;
+
+/// <summary>
+/// The path of one message: recipient check, durable store through ChatService (retried with the
+/// same idempotency key), the <c>sent</c> answer, then live delivery through the bus. Nothing is
+/// acknowledged that is not stored.
+/// </summary>
+public sealed partial class MessageSender(
+    ChatService.ChatServiceClient chat,
+    RecipientDirectory recipients,
+    IMessageBus bus,
+    IOptions<RealtimeOptions> options,
+    ILogger<MessageSender> logger)
+{
+    // Marks idempotency keys the Edge made up for sends without a clientId, so a retry after a
+    // lost answer still stores one message; they are never shown to clients.
+    private const string GeneratedKeyPrefix = "~edge:";
+
+    public async Task<Answer> SendAsync(string sender, SendFrame frame, CancellationToken aborted)
+    {
+        if (frame.Group is not null)
+        {
+            return Answer.Error(ErrorCodes.InvalidFrame, "group messages are not available yet", frame.ClientId);
+        }
+        var recipient = frame.To!;
+        try
+        {
+            if (!await recipients.ExistsAsync(recipient, aborted))
+            {
+                return Answer.Error(ErrorCodes.UnknownRecipient, $"no user is called {recipient}", frame.ClientId);
+            }
+            var stored = await StoreAsync(sender, recipient, frame, aborted);
+            var message = stored.Message;
+            if (!stored.Duplicate)
+            {
+                await PublishAsync(recipient, stored);
+            }
+            return Answer.Ok(ServerFrames.Sent(message.Id, frame.ClientId, recipient, group: null, message.SentAt.ToDateTime()));
+        }
+        catch (RpcException e)
+        {
+            return Failure(e, frame.ClientId);
+        }
+    }
+
+    private async Task<StoreMessageResponse> StoreAsync(string sender, string recipient, SendFrame frame, CancellationToken aborted)
+    {
+        var request = new StoreMessageRequest
+        {
+            Sender = sender,
+            Recipient = recipient,
+            Text = frame.Text,
+            ClientId = frame.ClientId ?? GeneratedKeyPrefix + Guid.NewGuid().ToString("N"),
+        };
+        var attempts = Math.Max(1, options.Value.StoreAttempts);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await chat.StoreMessageAsync(request, deadline: DateTime.UtcNow + options.Value.CallTimeout, cancellationToken: aborted);
+            }
+            catch (RpcException e) when (GrpcFailures.IsTransient(e) && attempt < attempts && !aborted.IsCancellationRequested)
+            {
+                LogStoreRetry(logger, sender, attempt, e.StatusCode);
+                await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt), aborted);
+            }
+        }
+    }
+
+    private async Task PublishAsync(string recipient, StoreMessageResponse stored)
+    {
+        var message = stored.Message;
+        var busEvent = BusEvent.ForMessage(message.Id, stored.PreviousId, message.Sender, recipient, group: null, message.Text, message.SentAt.ToDateTime());
+        try
+        {
+            await bus.PublishAsync(recipient, busEvent, CancellationToken.None);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Stored is what counts: the recipient's connections find the message in the store
+            // when the next one shows them a gap, or when they reconnect.
+            LogPublishFailed(logger, message.Id, e.Message);
+        }
+    }
+
+    private static Answer Failure(RpcException e, string? clientId) => e.StatusCode switch
+    {
+        StatusCode.InvalidArgument => Answer.Error(ErrorCodes.InvalidFrame, e.Status.Detail, clientId),
+        StatusCode.NotFound => Answer.Error(ErrorCodes.UnknownRecipient, e.Status.Detail, clientId),
+        StatusCode.PermissionDenied => Answer.Error(ErrorCodes.Forbidden, e.Status.Detail, clientId),
+        _ => Answer.Error(ErrorCodes.Unavailable, "the message was not stored; try again with the same clientId", clientId),
+    };
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Storing a message from {Sender} failed (attempt {Attempt}, {Status}); retrying")]
+    private static partial void LogStoreRetry(ILogger logger, string sender, int attempt, StatusCode status);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing message {Id} failed ({Reason}); recipients will get it from the store")]
+    private static partial void LogPublishFailed(ILogger logger, string id, string reason);
+}

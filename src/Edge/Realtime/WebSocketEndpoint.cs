@@ -1,0 +1,103 @@
+using Chat.Edge.Authentication;
+using Chat.Edge.Realtime.Bus;
+using Chat.Edge.Realtime.Connections;
+using Microsoft.Extensions.Options;
+
+namespace Chat.Edge.Realtime;
+
+/// <summary>
+/// <c>GET /ws</c>: authenticates before the upgrade (401 without a valid token, 503 when tokens
+/// cannot be checked), then runs the connection: joined to the registry and the bus first, so no
+/// live message slips between catch-up and live delivery.
+/// </summary>
+public static partial class WebSocketEndpoint
+{
+    private const int MaxResumeIdLength = 64;
+
+    public static async Task<IResult> HandleAsync(
+        HttpContext http,
+        TokenValidator tokens,
+        ConnectionRegistry registry,
+        IMessageBus bus,
+        ConnectionServices services,
+        IOptions<RealtimeOptions> options,
+        ILogger<ChatConnection> logger)
+    {
+        if (!http.WebSockets.IsWebSocketRequest)
+        {
+            return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Bad Request",
+                detail: "GET /ws expects a WebSocket upgrade.");
+        }
+        var check = await tokens.ValidateAsync(BearerToken.From(http.Request, allowQuery: true), http.RequestAborted);
+        if (check.User is not { } user)
+        {
+            return check.Unavailable ? Problems.UserServiceUnavailable() : Problems.Unauthenticated(http);
+        }
+        var after = http.Request.Query["after"].ToString();
+        if (after.Length > MaxResumeIdLength)
+        {
+            return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Bad Request",
+                detail: "`after` must be a message id.");
+        }
+
+        using var socket = await http.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
+        {
+            KeepAliveInterval = options.Value.KeepAliveInterval,
+            KeepAliveTimeout = options.Value.KeepAliveTimeout,
+        });
+        var connection = new ChatConnection(socket, user.Username, user.ExpiresAt, after.Length > 0 ? after : null, services);
+        if (registry.Add(connection))
+        {
+            await SubscribeAsync(bus, user.Username, logger);
+        }
+        LogConnected(logger, user.Username, registry.ConnectionCount);
+        try
+        {
+            await connection.RunAsync(http.RequestAborted);
+        }
+        finally
+        {
+            if (registry.Remove(connection))
+            {
+                await UnsubscribeAsync(bus, user.Username, logger);
+            }
+            LogDisconnected(logger, user.Username);
+        }
+        return Results.Empty;
+    }
+
+    private static async Task SubscribeAsync(IMessageBus bus, string user, ILogger logger)
+    {
+        try
+        {
+            await bus.SubscribeAsync(user);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Degraded, not refused: the connection still gets what is stored, on connect and
+            // whenever a later live message reveals a gap.
+            LogBusUnavailable(logger, user, e.Message);
+        }
+    }
+
+    private static async Task UnsubscribeAsync(IMessageBus bus, string user, ILogger logger)
+    {
+        try
+        {
+            await bus.UnsubscribeAsync(user);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogBusUnavailable(logger, user, e.Message);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{User} connected ({Connections} connections on this replica)")]
+    private static partial void LogConnected(ILogger logger, string user, int connections);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{User} disconnected")]
+    private static partial void LogDisconnected(ILogger logger, string user);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Message bus unavailable while (un)subscribing {User}: {Reason}")]
+    private static partial void LogBusUnavailable(ILogger logger, string user, string reason);
+}
