@@ -1,0 +1,67 @@
+using System.Net.WebSockets;
+using System.Text.Json;
+
+namespace Chat.Tests.Realtime;
+
+/// <summary>A system of its own: these tests kill its ChatService.</summary>
+public sealed class OutageChatSystem : ChatSystem
+{
+    public OutageChatSystem()
+    {
+        EdgeSettings["Realtime__CallTimeout"] = "00:00:01";
+    }
+}
+
+public sealed class ChatServiceOutageTests(OutageChatSystem system) : IClassFixture<OutageChatSystem>
+{
+    private static string Text(JsonElement frame, string property) => frame.GetProperty(property).GetString()!;
+
+    [Fact]
+    public async Task While_ChatService_is_down_sends_get_unavailable_and_the_connection_stays()
+    {
+        var (_, aliceToken) = await system.NewUserAsync("alice");
+        var (bob, bobToken) = await system.NewUserAsync("bob");
+        await using var a = await system.ConnectAsync(aliceToken);
+        await using var b = await system.ConnectAsync(bobToken);
+        await a.SendTextAsync($"{bob} before");
+        await a.ExpectAsync("sent");
+        await b.ExpectAsync("message");
+
+        await system.KillChatServiceAsync();
+        await a.SendJsonAsync(new { type = "send", to = bob, text = "during", clientId = "d-1" });
+        var error = await a.ExpectAsync("error", TimeSpan.FromSeconds(30));
+        Assert.Equal("unavailable", Text(error, "code"));
+        Assert.Equal("d-1", Text(error, "clientId"));
+        await b.ExpectSilenceAsync(TimeSpan.FromSeconds(1));
+        Assert.Equal(WebSocketState.Open, a.Socket.State);
+
+        await system.RestartChatServiceAsync();
+        await a.SendJsonAsync(new { type = "send", to = bob, text = "after", clientId = "d-2" });
+        var sent = await a.ExpectAsync("sent", TimeSpan.FromSeconds(30));
+        Assert.Equal("d-2", Text(sent, "clientId"));
+        var message = await b.ExpectAsync("message", TimeSpan.FromSeconds(30));
+        Assert.Equal("after", Text(message, "text")); // "during" was never stored, so never delivered
+    }
+}
+
+/// <summary>Tokens that live four seconds.</summary>
+public sealed class ShortTokenChatSystem : ChatSystem
+{
+    public ShortTokenChatSystem()
+    {
+        UserSettings["Jwt__Lifetime"] = "00:00:04";
+    }
+}
+
+public sealed class TokenExpiryTests(ShortTokenChatSystem system) : IClassFixture<ShortTokenChatSystem>
+{
+    [Fact]
+    public async Task The_connection_closes_with_1008_when_its_token_expires()
+    {
+        var (_, token) = await system.NewUserAsync("alice");
+        await using var a = await system.ConnectAsync(token);
+        var started = DateTime.UtcNow;
+        Assert.Equal(WebSocketCloseStatus.PolicyViolation, await a.ReceiveCloseAsync(TimeSpan.FromSeconds(20)));
+        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(15));
+    }
+}
