@@ -63,7 +63,7 @@ public sealed partial class TokenValidator(UserService.UserServiceClient users, 
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Token validation unavailable: UserService answered {Status}")]
+    [LoggerMessage(EventId = 101, Level = LogLevel.Warning, Message = "Token validation unavailable: UserService answered {Status}")]
     private static partial void LogUnavailable(ILogger logger, StatusCode status);
 }
 

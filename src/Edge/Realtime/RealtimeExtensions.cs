@@ -1,9 +1,10 @@
+using Chat.Edge.Authentication;
 using Chat.Edge.Realtime.Bus;
 using Chat.Edge.Realtime.Connections;
 using Chat.Edge.Realtime.Delivery;
 using Chat.Edge.Realtime.Frames;
 using Chat.Edge.Realtime.Sending;
-using Chat.Edge.Authentication;
+using Microsoft.Extensions.Options;
 
 namespace Chat.Edge.Realtime;
 
@@ -13,9 +14,14 @@ public static class RealtimeExtensions
     public static IHostApplicationBuilder AddRealtime(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<RealtimeOptions>().Bind(builder.Configuration.GetSection(RealtimeOptions.Section));
+        services.AddOptions<RealtimeOptions>()
+            .Bind(builder.Configuration.GetSection(RealtimeOptions.Section))
+            .Validate(o => o.MaxTextBytes > 0 && o.MaxFrameBytes >= o.MaxTextBytes, "Realtime: MaxFrameBytes must be at least MaxTextBytes, both positive")
+            .Validate(o => o.MessagesPerSecond > 0 && o.Burst >= 1, "Realtime: MessagesPerSecond and Burst must be positive")
+            .Validate(o => o.OutgoingQueueLimit >= 1 && o.SyncPageSize >= 1, "Realtime: OutgoingQueueLimit and SyncPageSize must be positive")
+            .ValidateOnStart();
         services.AddMemoryCache(o => o.SizeLimit = 200_000);
-        services.AddSingleton(sp => new ClientFrameParser(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<RealtimeOptions>>().Value));
+        services.AddSingleton(sp => new ClientFrameParser(sp.GetRequiredService<IOptions<RealtimeOptions>>().Value));
         services.AddSingleton<TokenValidator>();
         services.AddSingleton<ConnectionRegistry>();
         services.AddSingleton<ILocalDelivery>(sp => sp.GetRequiredService<ConnectionRegistry>());

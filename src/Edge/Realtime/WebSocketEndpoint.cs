@@ -92,12 +92,12 @@ public static partial class WebSocketEndpoint
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "{User} connected ({Connections} connections on this replica)")]
+    [LoggerMessage(EventId = 110, Level = LogLevel.Information, Message = "{User} connected ({Connections} connections on this replica)")]
     private static partial void LogConnected(ILogger logger, string user, int connections);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "{User} disconnected")]
+    [LoggerMessage(EventId = 111, Level = LogLevel.Information, Message = "{User} disconnected")]
     private static partial void LogDisconnected(ILogger logger, string user);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Message bus unavailable while (un)subscribing {User}: {Reason}")]
+    [LoggerMessage(EventId = 112, Level = LogLevel.Warning, Message = "Message bus unavailable while (un)subscribing {User}: {Reason}")]
     private static partial void LogBusUnavailable(ILogger logger, string user, string reason);
 }

@@ -367,15 +367,15 @@ public sealed partial class ChatConnection
     /// <summary>A frame ready to write, or a live event that still needs its place in the stream checked.</summary>
     private readonly record struct Outgoing(byte[]? Frame, BusEvent? Event);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Connection of {User} dropped: {Reason}")]
+    [LoggerMessage(EventId = 102, Level = LogLevel.Information, Message = "Connection of {User} dropped: {Reason}")]
     private static partial void LogDropped(ILogger logger, string user, string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Connection of {User} cut off: its outgoing queue reached {Limit} frames")]
+    [LoggerMessage(EventId = 103, Level = LogLevel.Warning, Message = "Connection of {User} cut off: its outgoing queue reached {Limit} frames")]
     private static partial void LogSlowReader(ILogger logger, string user, int limit);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Connection of {User} closed after {Errors} bad frames in a row")]
+    [LoggerMessage(EventId = 104, Level = LogLevel.Warning, Message = "Connection of {User} closed after {Errors} bad frames in a row")]
     private static partial void LogAbusive(ILogger logger, string user, int errors);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Live message {Id} for {User} was not found in the store while filling a gap; delivering it anyway")]
+    [LoggerMessage(EventId = 105, Level = LogLevel.Warning, Message = "Live message {Id} for {User} was not found in the store while filling a gap; delivering it anyway")]
     private static partial void LogNotInStore(ILogger logger, string user, string id);
 }

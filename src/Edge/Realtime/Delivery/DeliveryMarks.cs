@@ -70,6 +70,6 @@ public sealed partial class DeliveryMarks(ChatService.ChatServiceClient chat, IO
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Writing the delivery mark of {User} failed with {Status}; will retry")]
+    [LoggerMessage(EventId = 106, Level = LogLevel.Warning, Message = "Writing the delivery mark of {User} failed with {Status}; will retry")]
     private static partial void LogAckFailed(ILogger logger, string user, StatusCode status);
 }

@@ -49,7 +49,7 @@ public sealed partial class InboxReader(ChatService.ChatServiceClient chat, IOpt
 
     private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Sync for {User} failed with {Status}; retrying in {DelayMs} ms")]
+    [LoggerMessage(EventId = 107, Level = LogLevel.Warning, Message = "Sync for {User} failed with {Status}; retrying in {DelayMs} ms")]
     private static partial void LogRetrying(ILogger logger, string user, StatusCode status, double delayMs);
 }
 

@@ -97,9 +97,9 @@ public sealed partial class MessageSender(
         _ => Answer.Error(ErrorCodes.Unavailable, "the message was not stored; try again with the same clientId", clientId),
     };
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Storing a message from {Sender} failed (attempt {Attempt}, {Status}); retrying")]
+    [LoggerMessage(EventId = 108, Level = LogLevel.Warning, Message = "Storing a message from {Sender} failed (attempt {Attempt}, {Status}); retrying")]
     private static partial void LogStoreRetry(ILogger logger, string sender, int attempt, StatusCode status);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing message {Id} failed ({Reason}); recipients will get it from the store")]
+    [LoggerMessage(EventId = 109, Level = LogLevel.Warning, Message = "Publishing message {Id} failed ({Reason}); recipients will get it from the store")]
     private static partial void LogPublishFailed(ILogger logger, string id, string reason);
 }
