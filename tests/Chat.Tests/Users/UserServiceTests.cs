@@ -193,3 +193,49 @@ public sealed class UserServiceTests(UserServiceFixture fixture) : IClassFixture
         return $"{header}.{payload}.";
     }
 }
+
+/// <summary>Where the signing key comes from, in each environment.</summary>
+public sealed class SigningKeyTests
+{
+    [Fact]
+    public async Task Production_without_a_key_refuses_to_start_with_a_clear_message()
+    {
+        var postgres = await PostgresServer.SharedAsync();
+        var settings = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings__Users"] = await postgres.CreateDatabaseAsync("users"),
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+        };
+        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => ServiceProcess.StartUserServiceAsync(settings));
+        Assert.Contains("No token signing key", e.Message, StringComparison.Ordinal);
+        Assert.Contains("Jwt__SigningKey", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", e.Message, StringComparison.Ordinal); // no stack trace
+    }
+
+    [Fact]
+    public async Task Development_generates_a_key_once_says_so_and_keeps_it_across_restarts()
+    {
+        var postgres = await PostgresServer.SharedAsync();
+        var keyFile = Path.Combine(TestRun.NewFolder("devkey"), "key.pem");
+        var settings = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings__Users"] = await postgres.CreateDatabaseAsync("users"),
+            ["Jwt__SigningKeyFile"] = keyFile,
+        };
+        string token;
+        await using (var first = await ServiceProcess.StartUserServiceAsync(settings))
+        {
+            Assert.Contains(first.Process.Output, l => l.Contains("generated a new token signing key", StringComparison.Ordinal));
+            var client = new Chat.Contracts.User.V1.UserService.UserServiceClient(Grpc.Net.Client.GrpcChannel.ForAddress(first.Address));
+            await client.RegisterAsync(new RegisterRequest { Username = "keeper", Password = "correct horse battery" });
+            token = (await client.LoginAsync(new LoginRequest { Username = "keeper", Password = "correct horse battery" })).AccessToken;
+        }
+        Assert.True(File.Exists(keyFile));
+        Assert.DoesNotContain("keeper", await File.ReadAllTextAsync(keyFile), StringComparison.Ordinal);
+
+        await using var second = await ServiceProcess.StartUserServiceAsync(settings);
+        Assert.DoesNotContain(second.Process.Output, l => l.Contains("generated a new token signing key", StringComparison.Ordinal));
+        var again = new Chat.Contracts.User.V1.UserService.UserServiceClient(Grpc.Net.Client.GrpcChannel.ForAddress(second.Address));
+        Assert.Equal("keeper", (await again.ValidateTokenAsync(new ValidateTokenRequest { Token = token })).Username);
+    }
+}
