@@ -114,9 +114,9 @@ public static class AccountEndpoints
                     ? new Credentials(username.GetString()!, password.GetString()!)
                     : null;
             }
-            catch (JsonException)
+            catch (Exception e) when (e is JsonException or InvalidOperationException)
             {
-                return null;
+                return null; // not JSON, or a string that is no text (a lone surrogate escape)
             }
         }
     }
