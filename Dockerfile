@@ -16,18 +16,18 @@ RUN test -n "$SERVICE" || { echo "build with --build-arg SERVICE=UserService|Cha
 RUN --mount=type=cache,id=chat-nuget,target=/root/.nuget/packages \
     dotnet publish "src/$SERVICE/$SERVICE.csproj" -c Release -o /app -p:UseAppHost=false --nologo
 
-# The test suite with everything its fixtures start themselves (Postgres, Redis, nginx). Ubuntu
-# 24.04 ships PostgreSQL 16 where the Postgres fixture looks for 15: the link lets it find it.
+# The test suite with everything its fixtures start themselves (Postgres, Redis, nginx, wscat).
+# Ubuntu 24.04 ships PostgreSQL 16 where the Postgres fixture looks for 15: the link lets it find it.
 FROM source AS tests
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      postgresql redis-server nginx gettext-base curl openssl \
+      postgresql redis-server nginx gettext-base curl openssl nodejs npm \
  && rm -rf /var/lib/apt/lists/* \
  && version="$(ls /usr/lib/postgresql | sort -n | tail -1)" \
- && { [ -e /usr/lib/postgresql/15 ] || ln -s "/usr/lib/postgresql/$version" /usr/lib/postgresql/15; }
+ && { [ -e /usr/lib/postgresql/15 ] || ln -s "/usr/lib/postgresql/$version" /usr/lib/postgresql/15; } \
+ && npm install -g --silent wscat@6
 # Packages restored here stay in the image, so the run needs no network.
 RUN dotnet build Chat.sln -c Release --nologo
-ENV CHAT_INSTALL_WSCAT=0
 CMD ["scripts/test.sh"]
 
 # The runtime: ASP.NET Core on Alpine (small, and its busybox wget serves the health checks),
