@@ -76,22 +76,28 @@ public sealed partial class MongoMessageStore : IMessageStore
     {
         string[] participants = message.Sender == message.Recipient ? [message.Sender] : [message.Sender, message.Recipient];
         var heads = new Dictionary<string, string>(StringComparer.Ordinal);
+        var previousId = "";
         foreach (var user in participants.Order(StringComparer.Ordinal))
         {
             // Writing the head (a version bump) claims it: a concurrent transaction on it conflicts.
             var head = await _heads.FindOneAndUpdateAsync(session,
                 Builders<HeadDocument>.Filter.Eq(h => h.User, user),
-                Builders<HeadDocument>.Update.Inc(h => h.Version, 1).SetOnInsert(h => h.LastId, "").SetOnInsert(h => h.DeliveredUpTo, ""),
+                Builders<HeadDocument>.Update.Inc(h => h.Version, 1).SetOnInsert(h => h.LastId, "").SetOnInsert(h => h.LastReceivedId, "").SetOnInsert(h => h.DeliveredUpTo, ""),
                 new FindOneAndUpdateOptions<HeadDocument> { IsUpsert = true, ReturnDocument = ReturnDocument.After },
                 cancellationToken);
             heads[user] = head.LastId;
+            if (user == message.Recipient)
+            {
+                previousId = head.LastReceivedId;
+            }
         }
-        var previousId = heads[message.Recipient];
-        var (id, sentAt) = _ids.Next(heads[message.Sender], previousId);
+        var (id, sentAt) = _ids.Next(heads[message.Sender], heads[message.Recipient]);
         var document = MessageDocument.From(id, message, sentAt, previousId);
         await _messages.InsertOneAsync(session, document, cancellationToken: cancellationToken);
         await _heads.UpdateManyAsync(session, Builders<HeadDocument>.Filter.In(h => h.User, participants),
             Builders<HeadDocument>.Update.Set(h => h.LastId, id), cancellationToken: cancellationToken);
+        await _heads.UpdateOneAsync(session, Builders<HeadDocument>.Filter.Eq(h => h.User, message.Recipient),
+            Builders<HeadDocument>.Update.Set(h => h.LastReceivedId, id), cancellationToken: cancellationToken);
         return new StoreResult(document.ToStored(), Duplicate: false, previousId);
     }
 
@@ -120,7 +126,7 @@ public sealed partial class MongoMessageStore : IMessageStore
     {
         var head = await _heads.FindOneAndUpdateAsync(
             Builders<HeadDocument>.Filter.Eq(h => h.User, user),
-            Builders<HeadDocument>.Update.Max(h => h.DeliveredUpTo, upTo).SetOnInsert(h => h.LastId, ""),
+            Builders<HeadDocument>.Update.Max(h => h.DeliveredUpTo, upTo).SetOnInsert(h => h.LastId, "").SetOnInsert(h => h.LastReceivedId, ""),
             new FindOneAndUpdateOptions<HeadDocument> { IsUpsert = true, ReturnDocument = ReturnDocument.After },
             cancellationToken);
         return head.DeliveredUpTo;
@@ -146,6 +152,7 @@ public sealed partial class MongoMessageStore : IMessageStore
     {
         [BsonId] public string User { get; set; } = "";
         [BsonElement("last_id")] public string LastId { get; set; } = "";
+        [BsonElement("last_received_id")] public string LastReceivedId { get; set; } = "";
         [BsonElement("delivered_up_to")] public string DeliveredUpTo { get; set; } = "";
         [BsonElement("version")] public long Version { get; set; }
     }

@@ -75,25 +75,32 @@ public sealed partial class PostgresMessageStore(NpgsqlDataSource dataSource, Me
             await ensure.ExecuteNonQueryAsync(cancellationToken);
         }
         var heads = new Dictionary<string, string>(StringComparer.Ordinal);
+        var previousId = "";
         await using (var lockHeads = new NpgsqlCommand(
-            "SELECT username, last_id FROM inbox_heads WHERE username = ANY($1) ORDER BY username FOR UPDATE", connection, transaction))
+            "SELECT username, last_id, last_received_id FROM inbox_heads WHERE username = ANY($1) ORDER BY username FOR UPDATE", connection, transaction))
         {
             lockHeads.Parameters.AddWithValue(participants);
             await using var reader = await lockHeads.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
                 heads[reader.GetString(0)] = reader.GetString(1);
+                if (reader.GetString(0) == message.Recipient)
+                {
+                    previousId = reader.GetString(2);
+                }
             }
         }
-        var previousId = heads[message.Recipient];
-        var (id, sentAt) = ids.Next(heads[message.Sender], previousId);
+        var (id, sentAt) = ids.Next(heads[message.Sender], heads[message.Recipient]);
         await using (var insert = new NpgsqlCommand(
             """
             WITH stored AS (
                 INSERT INTO messages (id, sender, recipient, body, sent_at, client_id, previous_id) VALUES ($1, $2, $3, $4, $5, $6, $7)
                 RETURNING id
             )
-            UPDATE inbox_heads SET last_id = (SELECT id FROM stored) WHERE username = ANY($8)
+            UPDATE inbox_heads
+            SET last_id = (SELECT id FROM stored),
+                last_received_id = CASE WHEN username = $3 THEN (SELECT id FROM stored) ELSE last_received_id END
+            WHERE username = ANY($8)
             """, connection, transaction))
         {
             insert.Parameters.AddWithValue(id);

@@ -11,7 +11,10 @@ public static class PostgresSchema
         """
         CREATE TABLE inbox_heads (
             username        text PRIMARY KEY,
+            -- The last message the user sent or received: new ids go above it, both directions ordered.
             last_id         text COLLATE "C" NOT NULL DEFAULT '',
+            -- The last message the user received: a new message's previous_id.
+            last_received_id text COLLATE "C" NOT NULL DEFAULT '',
             delivered_up_to text COLLATE "C" NOT NULL DEFAULT ''
         );
         CREATE TABLE messages (
