@@ -34,7 +34,7 @@ public static partial class WebSocketEndpoint
             return check.Unavailable ? Problems.UserServiceUnavailable() : Problems.Unauthenticated(http);
         }
         var after = http.Request.Query["after"].ToString();
-        if (after.Length > MaxResumeIdLength)
+        if (after.Length > 0 && (after.Length > MaxResumeIdLength || !after.All(char.IsAsciiDigit)))
         {
             return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Bad Request",
                 detail: "`after` must be a message id.");
