@@ -1,0 +1,37 @@
+using System.Net;
+using System.Net.Http.Json;
+using Chat.Tests.Realtime;
+
+namespace Chat.Tests.Reliability;
+
+/// <summary>Refusals at the door: bad tokens and floods of unauthenticated upgrades.</summary>
+public sealed class AbuseTests(ChatSystem system) : IClassFixture<ChatSystem>
+{
+    private Uri Ws => new($"ws://{system.Edge.Address.Authority}/ws");
+
+    [Fact]
+    public async Task Huge_truncated_and_foreign_tokens_are_refused_before_the_upgrade()
+    {
+        var (_, token) = await system.NewUserAsync("tok");
+        Assert.Equal(HttpStatusCode.Unauthorized, await WsClient.RefusedStatusAsync(Ws, "Bearer " + new string('a', 9000)));
+        Assert.Equal(HttpStatusCode.Unauthorized, await WsClient.RefusedStatusAsync(Ws, "Bearer " + token[..^10]));
+        Assert.Equal(HttpStatusCode.Unauthorized, await WsClient.RefusedStatusAsync(Ws, "Bearer " + token.Split('.')[0] + ".e30."));
+        Assert.Equal(HttpStatusCode.Unauthorized, await WsClient.RefusedStatusAsync(new Uri(Ws + "?access_token=" + new string('b', 100))));
+        await using var good = await system.ConnectAsync(token); // the control: the real token works
+    }
+
+    [Fact]
+    public async Task A_thousand_upgrades_without_a_token_are_all_refused_and_the_edge_keeps_serving()
+    {
+        using var http = new HttpClient { BaseAddress = system.Edge.Address };
+        var statuses = new List<HttpStatusCode>();
+        for (var batch = 0; batch < 10; batch++)
+        {
+            statuses.AddRange(await Task.WhenAll(Enumerable.Range(0, 100).Select(_ => WsClient.RefusedStatusAsync(Ws))));
+        }
+        Assert.Equal(1000, statuses.Count(s => s == HttpStatusCode.Unauthorized));
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/healthz")).StatusCode);
+        var (_, token) = await system.NewUserAsync("after");
+        await using var client = await system.ConnectAsync(token);
+    }
+}
