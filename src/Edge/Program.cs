@@ -1,5 +1,7 @@
 using Chat.Edge.Messages;
+using Chat.Edge.Presence;
 using Chat.Edge.Realtime;
+using Chat.Edge.ScaleOut;
 using Chat.Edge.Services;
 using Chat.ServiceDefaults;
 
@@ -7,9 +9,11 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddInternalServices();
 builder.AddRealtime();
+builder.AddScaleOut();
 
 var app = builder.Build();
 app.MapDefaultEndpoints();
 app.MapRealtime();
 app.MapMessageHistory();
+app.MapPresence();
 app.Run();
