@@ -101,7 +101,7 @@ public sealed class RedisPresence(
             {
                 double? heartbeat = newest[i].Result is [var entry] ? entry.Score : null;
                 var online = heartbeat >= onlineSince;
-                long? seen = closed[i].TryParse(out long ms) ? ms : null;
+                long? seen = closed[i].HasValue && closed[i].TryParse(out long ms) ? ms : null;
                 if (!online && heartbeat is { } last && (seen is null || last > seen))
                 {
                     seen = (long)last; // its replica vanished without a goodbye: seen at its last heartbeat

@@ -30,7 +30,10 @@ public sealed partial class RedisConnection : IDisposable
         _multiplexer = ConnectionMultiplexer.Connect(configuration);
         _multiplexer.ConnectionFailed += OnConnectionFailed;
         _multiplexer.ConnectionRestored += OnConnectionRestored;
-        if (!_multiplexer.IsConnected)
+        // Connect returns once commands work; the subscription link may follow a moment later.
+        // Waiting for it (at most the connect timeout) means the first users' subscriptions work.
+        SpinWait.SpinUntil(() => IsConnected, settings.ConnectTimeout);
+        if (!IsConnected)
         {
             Interlocked.Exchange(ref _down, 1);
             LogUnreachable(_logger, configuration.ToString(includePassword: false), "not reachable at start");
@@ -40,7 +43,8 @@ public sealed partial class RedisConnection : IDisposable
     /// <summary>Raised (on a pool thread) whenever a lost connection to Redis is back.</summary>
     public event Action? Restored;
 
-    public bool IsConnected => _multiplexer.IsConnected;
+    /// <summary>True while both links are up: commands, and subscriptions (a separate connection on RESP2).</summary>
+    public bool IsConnected => _multiplexer.GetSubscriber().IsConnected();
 
     public IDatabase Database => _multiplexer.GetDatabase();
 

@@ -25,6 +25,9 @@ public sealed partial class ReplicaRecovery(
     // The commands link and the subscriptions link come back one after the other: one recovery for both.
     private static readonly TimeSpan Settle = TimeSpan.FromMilliseconds(200);
 
+    // How often subscriptions that failed are tried again while Redis seems up.
+    private static readonly TimeSpan RetryInterval = TimeSpan.FromSeconds(1);
+
     private readonly Channel<bool> _restored = Channel.CreateBounded<bool>(new BoundedChannelOptions(1)
     {
         FullMode = BoundedChannelFullMode.DropWrite,
@@ -35,13 +38,23 @@ public sealed partial class ReplicaRecovery(
         redis.Restored += OnRestored;
         try
         {
-            while (await _restored.Reader.WaitToReadAsync(stoppingToken))
+            while (!stoppingToken.IsCancellationRequested)
             {
-                await Task.Delay(Settle, stoppingToken);
-                _restored.Reader.TryRead(out _); // this signal, and any that came while settling
-                if (redis.IsConnected)
+                var restored = _restored.Reader.WaitToReadAsync(stoppingToken).AsTask();
+                if (await Task.WhenAny(restored, Task.Delay(RetryInterval, stoppingToken)) == restored)
                 {
-                    await RecoverAsync(stoppingToken);
+                    await Task.Delay(Settle, stoppingToken);
+                    _restored.Reader.TryRead(out _); // this signal, and any that came while settling
+                    if (redis.IsConnected)
+                    {
+                        await RecoverAsync(stoppingToken);
+                    }
+                }
+                else if (bus.HasFailedSubscriptions && redis.IsConnected)
+                {
+                    // A subscription failed without an outage to recover from (e.g. made while the
+                    // subscription link was still connecting at start).
+                    await bus.RetryFailedSubscriptionsAsync(stoppingToken);
                 }
             }
         }

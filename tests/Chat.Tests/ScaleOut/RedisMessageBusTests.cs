@@ -99,7 +99,8 @@ public sealed class RedisMessageBusTests : MessageBusContract
         Assert.True(b.Bus.IsSubscribed(bob));
         await a.Bus.RecoverAsync(CancellationToken.None);
 
-        Assert.Equal(BusEventKind.CatchUp, (await b.Delivery.NextAsync(bob)).Kind);
+        Assert.Equal(BusEventKind.CatchUp, (await b.Delivery.NextAsync(bob)).Kind); // B: "you were unsubscribed"
+        Assert.Equal(BusEventKind.CatchUp, (await b.Delivery.NextAsync(bob)).Kind); // A: "I could not publish to you"
         await a.Bus.PublishAsync(bob, Message(2, bob), CancellationToken.None);
         Assert.Equal(Message(2, bob).Id, (await b.Delivery.NextAsync(bob)).Id);
     }

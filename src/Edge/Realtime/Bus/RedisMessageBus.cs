@@ -27,6 +27,7 @@ public sealed partial class RedisMessageBus(
     private readonly Lock _gate = new();
     private readonly Dictionary<string, UserChannel> _channels = new(StringComparer.Ordinal);
     private readonly HashSet<string> _missed = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _failedSubscriptions = new(StringComparer.Ordinal);
 
     public async Task PublishAsync(string user, BusEvent busEvent, CancellationToken cancellationToken)
     {
@@ -82,24 +83,54 @@ public sealed partial class RedisMessageBus(
         }
     }
 
-    /// <summary>
-    /// After an outage: subscribes the channels that could not be subscribed while Redis was away,
-    /// and tells the recipients whose events could not be published to catch up from the store.
-    /// </summary>
-    public async Task RecoverAsync(CancellationToken cancellationToken)
+    /// <summary>True when some subscription could not be made and waits for another attempt.</summary>
+    public bool HasFailedSubscriptions
     {
-        List<(string User, UserChannel Channel)> unsubscribed;
-        string[] missed;
+        get
+        {
+            lock (_gate)
+            {
+                return _failedSubscriptions.Count > 0;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Tries again the subscriptions that failed (Redis away, or not yet connected at start). The
+    /// users' local connections are then told to catch up: events may have passed meanwhile.
+    /// </summary>
+    public async Task RetryFailedSubscriptionsAsync(CancellationToken cancellationToken)
+    {
+        var failed = new List<(string User, UserChannel Channel)>();
         lock (_gate)
         {
-            unsubscribed = [.. _channels.Where(c => c.Value.Wanted > 0 && c.Value.Queue is null).Select(c => (c.Key, c.Value))];
-            missed = [.. _missed];
-            _missed.Clear();
+            foreach (var user in _failedSubscriptions)
+            {
+                if (_channels.TryGetValue(user, out var channel))
+                {
+                    failed.Add((user, channel));
+                }
+            }
         }
-        foreach (var (user, channel) in unsubscribed)
+        foreach (var (user, channel) in failed)
         {
             cancellationToken.ThrowIfCancellationRequested();
             await ReconcileAsync(user, channel);
+        }
+    }
+
+    /// <summary>
+    /// After an outage: retries the failed subscriptions and tells the recipients whose events
+    /// could not be published that they missed something, so they catch up from the store.
+    /// </summary>
+    public async Task RecoverAsync(CancellationToken cancellationToken)
+    {
+        await RetryFailedSubscriptionsAsync(cancellationToken);
+        string[] missed;
+        lock (_gate)
+        {
+            missed = [.. _missed];
+            _missed.Clear();
         }
         var hint = new BusEnvelope(node.Id, BusEvent.CatchUp).ToUtf8Json();
         for (var i = 0; i < missed.Length; i++)
@@ -149,9 +180,22 @@ public sealed partial class RedisMessageBus(
             if (wanted && channel.Queue is null)
             {
                 var queue = await TrySubscribeAsync(user);
+                var retried = false;
                 lock (_gate)
                 {
                     channel.Queue = queue;
+                    if (queue is null)
+                    {
+                        _failedSubscriptions.Add(user);
+                    }
+                    else
+                    {
+                        retried = _failedSubscriptions.Remove(user);
+                    }
+                }
+                if (queue is not null && retried)
+                {
+                    local.Deliver(user, BusEvent.CatchUp); // unsubscribed until now: events may have passed
                 }
             }
             else if (!wanted && channel.Queue is { } queue)
@@ -164,6 +208,10 @@ public sealed partial class RedisMessageBus(
             }
             lock (_gate)
             {
+                if (!wanted)
+                {
+                    _failedSubscriptions.Remove(user);
+                }
                 // Forgotten only once idle, under the lock every new caller takes first, so a
                 // caller either finds this entry still counted or makes a fresh one.
                 if (channel.Wanted == 0 && channel.Queue is null && _channels.TryGetValue(user, out var current) && current == channel)
