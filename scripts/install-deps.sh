@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what running and testing the system needs on a Debian machine, and nothing that is
-# already there: PostgreSQL 15, Redis and nginx (apt), wscat (npm), the docker-compose validator.
+# already there: PostgreSQL 15, Redis, nginx, envsubst, curl and openssl (apt), wscat (npm), the
+# docker-compose validator.
 # Idempotent: a second run prints only what it checked.
 set -euo pipefail
 
@@ -8,6 +9,10 @@ missing_apt=()
 [ -x /usr/lib/postgresql/15/bin/initdb ] || missing_apt+=(postgresql-15)
 command -v redis-server >/dev/null || missing_apt+=(redis-server)
 command -v nginx >/dev/null || missing_apt+=(nginx)
+# nginx/render.sh renders the gateway configuration with envsubst; run-local.sh uses curl and openssl.
+command -v envsubst >/dev/null || missing_apt+=(gettext-base)
+command -v curl >/dev/null || missing_apt+=(curl)
+command -v openssl >/dev/null || missing_apt+=(openssl)
 if [ "${CHAT_INSTALL_COMPOSE_VALIDATOR:-0}" = 1 ]; then
   command -v docker-compose >/dev/null || missing_apt+=(docker-compose)
 fi

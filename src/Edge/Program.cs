@@ -1,3 +1,4 @@
+using Chat.Edge.Accounts;
 using Chat.Edge.Messages;
 using Chat.Edge.Presence;
 using Chat.Edge.Realtime;
@@ -7,12 +8,18 @@ using Chat.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
+builder.AddGatewayForwardedHeaders();
 builder.AddInternalServices();
 builder.AddRealtime();
 builder.AddScaleOut();
+builder.Services.AddProblemDetails();
 
 var app = builder.Build();
+app.UseGatewayForwardedHeaders();
+app.UseExceptionHandler();
+app.UseStatusCodePages();
 app.MapDefaultEndpoints();
+app.MapAccountApi();
 app.MapRealtime();
 app.MapMessageHistory();
 app.MapPresence();

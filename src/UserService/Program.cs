@@ -1,10 +1,29 @@
 using Chat.ServiceDefaults;
+using Chat.UserService;
+using Chat.UserService.Accounts;
+using Chat.UserService.Grpc;
+using Chat.UserService.Tokens;
 
-var builder = WebApplication.CreateBuilder(args);
-builder.AddServiceDefaults();
-builder.AddGrpcServiceDefaults();
+try
+{
+    var builder = WebApplication.CreateBuilder(args);
+    builder.AddServiceDefaults();
+    builder.AddGrpcServiceDefaults();
+    builder.AddAccountStore();
+    builder.AddTokens();
+    builder.AddUserApi();
 
-var app = builder.Build();
-app.MapDefaultEndpoints();
-app.MapGrpcDefaultEndpoints();
-app.Run();
+    var app = builder.Build();
+    await app.MigrateAccountStoreAsync();
+    app.MapDefaultEndpoints();
+    app.MapGrpcDefaultEndpoints();
+    app.MapUserApi();
+    await app.RunAsync();
+    return 0;
+}
+catch (StartupException e)
+{
+    // For the operator: what is wrong and how to fix it, not a stack trace.
+    await Console.Error.WriteLineAsync($"UserService cannot start: {e.Message}");
+    return 2;
+}

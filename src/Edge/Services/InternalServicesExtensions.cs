@@ -1,18 +1,58 @@
 using Chat.Contracts.Chat.V1;
 using Chat.Contracts.User.V1;
+using Chat.ServiceDefaults;
+using Grpc.Health.V1;
+using Grpc.Net.ClientFactory;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Chat.Edge.Services;
 
-/// <summary>The gRPC clients of the internal services, at the addresses configuration gives.</summary>
+/// <summary>
+/// The gRPC clients of the internal services, made by Grpc.Net.ClientFactory at the addresses
+/// configuration gives, and the readiness checks that ask each service's grpc.health.v1.
+/// </summary>
 public static class InternalServicesExtensions
 {
+    private const string UserHealth = "user-service-health";
+    private const string ChatHealth = "chat-service-health";
+
     public static IHostApplicationBuilder AddInternalServices(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddGrpcClient<UserService.UserServiceClient>(o => o.Address = Address(builder, "UserService"));
-        builder.Services.AddGrpcClient<ChatService.ChatServiceClient>(o => o.Address = Address(builder, "ChatService"));
+        var options = builder.Configuration.GetSection(ServiceCallOptions.Section).Get<ServiceCallOptions>() ?? new ServiceCallOptions();
+        var users = Address(options.UserService, "Services:UserService");
+        var chat = Address(options.ChatService, "Services:ChatService");
+        builder.Services.AddOptions<ServiceCallOptions>().BindConfiguration(ServiceCallOptions.Section);
+        builder.Services.AddGrpcClient<UserService.UserServiceClient>(o => o.Address = users);
+        builder.Services.AddGrpcClient<ChatService.ChatServiceClient>(o => o.Address = chat);
+        builder.Services.AddGrpcClient<Health.HealthClient>(UserHealth, o => o.Address = users);
+        builder.Services.AddGrpcClient<Health.HealthClient>(ChatHealth, o => o.Address = chat);
+        builder.Services.AddHealthChecks()
+            .Add(new HealthCheckRegistration("user-service", sp => new GrpcHealthCheck(sp.GetRequiredService<GrpcClientFactory>().CreateClient<Health.HealthClient>(UserHealth)), HealthStatus.Unhealthy, [ServiceDefaultsExtensions.ReadyTag]))
+            .Add(new HealthCheckRegistration("chat-service", sp => new GrpcHealthCheck(sp.GetRequiredService<GrpcClientFactory>().CreateClient<Health.HealthClient>(ChatHealth)), HealthStatus.Unhealthy, [ServiceDefaultsExtensions.ReadyTag]));
         return builder;
     }
 
-    private static Uri Address(IHostApplicationBuilder builder, string service) =>
-        new(builder.Configuration[$"Services:{service}"] ?? throw new InvalidOperationException($"Services:{service} is not configured."));
+    private static Uri Address(string? value, string key) =>
+        Uri.TryCreate(value, UriKind.Absolute, out var uri)
+            ? uri
+            : throw new InvalidOperationException($"{key} must be the service's gRPC address (http://host:port or consul://name); it is '{value}'.");
+
+    /// <summary>Ready while the service answers its gRPC health check as serving, within two seconds.</summary>
+    private sealed class GrpcHealthCheck(Health.HealthClient health) : IHealthCheck
+    {
+        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                var answer = await health.CheckAsync(new HealthCheckRequest(), deadline: DateTime.UtcNow.AddSeconds(2), cancellationToken: cancellationToken);
+                return answer.Status == HealthCheckResponse.Types.ServingStatus.Serving
+                    ? HealthCheckResult.Healthy()
+                    : HealthCheckResult.Unhealthy($"answers {answer.Status}");
+            }
+            catch (Grpc.Core.RpcException e)
+            {
+                return HealthCheckResult.Unhealthy($"unreachable: {e.StatusCode}");
+            }
+        }
+    }
 }

@@ -5,6 +5,7 @@ using System.Threading.Channels;
 using Chat.Edge.Realtime.Bus;
 using Chat.Edge.Realtime.Delivery;
 using Chat.Edge.Realtime.Frames;
+using Grpc.Core;
 
 namespace Chat.Edge.Realtime.Connections;
 
@@ -285,6 +286,13 @@ public sealed partial class ChatConnection
         {
             LogDropped(_logger, User, e.Message);
         }
+        catch (RpcException e)
+        {
+            // Not an outage (those are retried): ChatService refused the sync itself. Close with
+            // 1011 rather than deliver out of order; the client reconnects and tries again.
+            LogSyncRefused(_logger, User, e.StatusCode);
+            RequestClose(WebSocketCloseStatus.InternalServerError, "messages cannot be synced right now");
+        }
         finally
         {
             _services.DeliveryMarks.Flush(User);
@@ -383,6 +391,9 @@ public sealed partial class ChatConnection
 
     [LoggerMessage(EventId = 103, Level = LogLevel.Warning, Message = "Connection of {User} cut off: its outgoing queue reached {Limit} frames")]
     private static partial void LogSlowReader(ILogger logger, string user, int limit);
+
+    [LoggerMessage(EventId = 120, Level = LogLevel.Error, Message = "Sync for {User} was refused with {Status}; closing the connection")]
+    private static partial void LogSyncRefused(ILogger logger, string user, StatusCode status);
 
     [LoggerMessage(EventId = 104, Level = LogLevel.Warning, Message = "Connection of {User} closed after {Errors} bad frames in a row")]
     private static partial void LogAbusive(ILogger logger, string user, int errors);

@@ -75,6 +75,11 @@ public sealed class ClientFrameParser(RealtimeOptions options)
         {
             return new InvalidFrame(ErrorCodes.InvalidFrame, "malformed JSON", clientId);
         }
+        catch (InvalidOperationException)
+        {
+            // A string escape that is no text, such as a lone surrogate "\ud800" (found by the fuzz test).
+            return new InvalidFrame(ErrorCodes.InvalidFrame, "a JSON string holds an invalid escape", clientId);
+        }
         catch (FieldTypeException e)
         {
             return new InvalidFrame(ErrorCodes.InvalidFrame, $"`{e.Field}` must be a string", clientId);

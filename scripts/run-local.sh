@@ -1,0 +1,210 @@
+#!/usr/bin/env bash
+# The whole system on this machine, without Docker: PostgreSQL, Redis and nginx from local binaries
+# with their data under .local/, UserService and ChatService (on PostgreSQL), two Edge replicas
+# with fixed addresses (no Consul), and the gateway in front on http://127.0.0.1:${CHAT_HTTP_PORT:-8080}.
+# Installs what is missing first (after saying what), prints every address and the commands to try
+# it, and stops everything it started on Ctrl-C.
+#
+#   CHAT_HTTP_PORT       the gateway's port (default 8080)
+#   CHAT_POSTGRES_PORT   PostgreSQL's port (default 55432, away from a system server on 5432)
+#   CHAT_REDIS_PORT      Redis's port (default 56379, away from a system server on 6379)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root="$(pwd)"
+
+http_port="${CHAT_HTTP_PORT:-8080}"
+pg_port="${CHAT_POSTGRES_PORT:-55432}"
+redis_port="${CHAT_REDIS_PORT:-56379}"
+user_port=7001
+chat_port=7002
+edge_ports=(5001 5002)
+
+state="$root/.local"
+logs="$state/logs"
+pg_bin=/usr/lib/postgresql/15/bin
+pg_dir="$state/postgres"
+key_file="$state/keys/jwt-signing-key.pem"
+
+say() { printf 'run-local: %s\n' "$*" >&2; }
+die() {
+  say "$*"
+  exit 1
+}
+is_root() { [ "$(id -u)" = 0 ]; }
+# PostgreSQL refuses to run as root; as root its tools run as the postgres user.
+as_postgres() { if is_root; then runuser -u postgres -- "$@"; else "$@"; fi; }
+listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# --- What it needs -------------------------------------------------------------------------------
+command -v dotnet >/dev/null || die "the .NET 10 SDK is needed and is not installed by this script (https://dot.net)"
+say "needs PostgreSQL 15, Redis, nginx, envsubst, curl, openssl (apt) and wscat (npm); installing whatever is missing"
+scripts/install-deps.sh
+
+for port in "$http_port" "$pg_port" "$redis_port" "$user_port" "$chat_port" "${edge_ports[@]}"; do
+  if listening "$port"; then
+    die "port $port is in use (another run-local.sh?); stop that, or choose other ports (CHAT_HTTP_PORT, CHAT_POSTGRES_PORT, CHAT_REDIS_PORT)"
+  fi
+done
+mkdir -p "$logs" "$state/redis"
+if is_root && ! runuser -u nobody -- test -x "$state"; then
+  die "$state must be reachable by other users (PostgreSQL and nginx's workers run as postgres and nobody); move the project out of a private folder such as /root"
+fi
+
+say "building (Release)"
+dotnet build Chat.sln -c Release -nologo -v quiet
+
+# --- Stopping everything on the way out ----------------------------------------------------------
+pids=()
+names=()
+postgres_started=0
+stop_all() {
+  trap - EXIT INT TERM
+  say "stopping"
+  # Newest first: the gateway, the Edges, the services, then Redis.
+  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+    kill -TERM "${pids[i]}" 2>/dev/null || true
+  done
+  for pid in "${pids[@]}"; do
+    wait "$pid" 2>/dev/null || true
+  done
+  if [ "$postgres_started" = 1 ]; then
+    as_postgres "$pg_bin/pg_ctl" -D "$pg_dir/data" -m fast -w stop >/dev/null || true
+  fi
+  say "stopped"
+}
+trap stop_all EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# start NAME WORKDIR COMMAND...: a background process whose output goes to .local/logs/NAME.log.
+start() {
+  local name=$1 dir=$2
+  shift 2
+  (cd "$dir" && exec "$@") >"$logs/$name.log" 2>&1 &
+  pids+=($!)
+  names+=("$name")
+}
+
+# wait_until NAME COMMAND...: until COMMAND succeeds (60 s at most), or the process has died.
+wait_until() {
+  local name=$1 pid=${pids[-1]}
+  shift
+  for _ in $(seq 1 240); do
+    if "$@" >/dev/null 2>&1; then
+      return 0
+    fi
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.25
+  done
+  say "$name did not come up; the end of .local/logs/$name.log:"
+  tail -n 30 "$logs/$name.log" >&2 || true
+  exit 1
+}
+
+# --- PostgreSQL ----------------------------------------------------------------------------------
+if [ ! -f "$pg_dir/data/PG_VERSION" ]; then
+  say "creating a PostgreSQL cluster in .local/postgres (trust authentication, loopback only)"
+  mkdir -p "$pg_dir"
+  is_root && chown -R postgres:postgres "$pg_dir"
+  as_postgres "$pg_bin/initdb" -D "$pg_dir/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$logs/initdb.log"
+fi
+say "starting PostgreSQL on 127.0.0.1:$pg_port"
+as_postgres "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/server.log" -w -t 60 \
+  -o "-p $pg_port -k $pg_dir -c listen_addresses=127.0.0.1" start >/dev/null
+postgres_started=1
+for db in chat_users chat_messages; do
+  exists="$("$pg_bin/psql" -h 127.0.0.1 -p "$pg_port" -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$db'")"
+  [ "$exists" = 1 ] || "$pg_bin/createdb" -h 127.0.0.1 -p "$pg_port" -U postgres "$db"
+done
+
+# --- Redis ---------------------------------------------------------------------------------------
+say "starting Redis on 127.0.0.1:$redis_port"
+start redis "$state/redis" redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no
+wait_until redis redis-cli -p "$redis_port" ping
+
+# --- The JWT signing key -------------------------------------------------------------------------
+if [ ! -f "$key_file" ]; then
+  say "creating the development JWT signing key .local/keys/jwt-signing-key.pem"
+  mkdir -p "$(dirname "$key_file")"
+  chmod 700 "$(dirname "$key_file")"
+  openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$key_file" 2>/dev/null
+  chmod 600 "$key_file"
+fi
+
+# --- The services --------------------------------------------------------------------------------
+# Each runs from its build folder, where its appsettings.json is (the gRPC services' HTTP/2 default).
+service() {
+  local name=$1 project=$2
+  shift 2
+  local dir="$root/src/$project/bin/Release/net10.0"
+  start "$name" "$dir" env ASPNETCORE_ENVIRONMENT=Development "$@" dotnet "$dir/Chat.$project.dll"
+}
+postgres_connection="Host=127.0.0.1;Port=$pg_port;Username=postgres"
+
+say "starting UserService on 127.0.0.1:$user_port (gRPC)"
+service user-service UserService \
+  ASPNETCORE_URLS="http://127.0.0.1:$user_port" \
+  ConnectionStrings__Users="$postgres_connection;Database=chat_users" \
+  Jwt__SigningKeyFile="$key_file"
+wait_until user-service curl -sf --http2-prior-knowledge "http://127.0.0.1:$user_port/healthz"
+
+say "starting ChatService on 127.0.0.1:$chat_port (gRPC, PostgreSQL store)"
+service chat-service ChatService \
+  ASPNETCORE_URLS="http://127.0.0.1:$chat_port" \
+  ConnectionStrings__Messages="$postgres_connection;Database=chat_messages" \
+  Storage__Provider=Postgres
+wait_until chat-service curl -sf --http2-prior-knowledge "http://127.0.0.1:$chat_port/healthz"
+
+edge_addresses=()
+for i in "${!edge_ports[@]}"; do
+  port=${edge_ports[i]}
+  say "starting Edge replica $((i + 1)) on 127.0.0.1:$port"
+  service "edge-$((i + 1))" Edge \
+    ASPNETCORE_URLS="http://127.0.0.1:$port" \
+    Services__UserService="http://127.0.0.1:$user_port" \
+    Services__ChatService="http://127.0.0.1:$chat_port" \
+    ConnectionStrings__Redis="127.0.0.1:$redis_port"
+  wait_until "edge-$((i + 1))" curl -sf "http://127.0.0.1:$port/healthz"
+  edge_addresses+=("127.0.0.1:$port")
+done
+
+# --- The gateway ---------------------------------------------------------------------------------
+say "starting the gateway (nginx) on 127.0.0.1:$http_port"
+CHAT_GATEWAY_LISTEN="127.0.0.1:$http_port" CHAT_EDGE_ADDRESSES="${edge_addresses[*]}" nginx/render.sh "$state/nginx"
+start nginx "$state/nginx" nginx -p "$state/nginx/" -c "$state/nginx/nginx.conf"
+wait_until nginx curl -sf "http://127.0.0.1:$http_port/readyz"
+
+gateway="http://127.0.0.1:$http_port"
+cat <<EOF
+
+  The chat system is running. Ctrl-C stops all of it.
+
+  Gateway (the only door)  $gateway          ws://127.0.0.1:$http_port/ws
+  Edge replicas            http://127.0.0.1:${edge_ports[0]}  http://127.0.0.1:${edge_ports[1]}
+  UserService (gRPC, h2c)  127.0.0.1:$user_port       grpcurl -plaintext 127.0.0.1:$user_port list
+  ChatService (gRPC, h2c)  127.0.0.1:$chat_port       grpcurl -plaintext 127.0.0.1:$chat_port list
+  PostgreSQL               127.0.0.1:$pg_port      psql -h 127.0.0.1 -p $pg_port -U postgres chat_users
+  Redis                    127.0.0.1:$redis_port      redis-cli -p $redis_port
+  Logs                     .local/logs/   (one JSON line per event)
+
+  Try it, in another terminal:
+
+    curl -i -X POST $gateway/api/auth/register -H 'Content-Type: application/json' -d '{"username":"alice","password":"alice-password"}'
+    curl -i -X POST $gateway/api/auth/register -H 'Content-Type: application/json' -d '{"username":"bob","password":"bob-password"}'
+    TOKEN=\$(curl -s -X POST $gateway/api/auth/login -H 'Content-Type: application/json' -d '{"username":"alice","password":"alice-password"}' | sed -E 's/.*"accessToken":"([^"]+)".*/\1/')
+    wscat -c ws://127.0.0.1:$http_port/ws -H "Authorization: Bearer \$TOKEN"
+
+  and type "bob hello"; log in as bob the same way in a third terminal to see it arrive.
+
+EOF
+
+# Until Ctrl-C, or until one of them dies, which stops the rest.
+exited=0
+wait -n -p exited "${pids[@]}" || true
+for i in "${!pids[@]}"; do
+  if [ "${pids[i]}" = "$exited" ]; then
+    say "${names[i]} exited; the end of .local/logs/${names[i]}.log:"
+    tail -n 30 "$logs/${names[i]}.log" >&2 || true
+  fi
+done
+exit 1

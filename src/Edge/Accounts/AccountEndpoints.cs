@@ -1,0 +1,123 @@
+using System.Text.Json;
+using Chat.Contracts.User.V1;
+using Chat.Edge.Services;
+using Grpc.Core;
+using Microsoft.Extensions.Options;
+
+namespace Chat.Edge.Accounts;
+
+/// <summary>
+/// <c>POST /api/auth/register</c> and <c>POST /api/auth/login</c> (PROTOCOL.md, HTTP): thin
+/// translations to UserService, every failure as problem+json.
+/// </summary>
+public static class AccountEndpoints
+{
+    public static WebApplication MapAccountApi(this WebApplication app)
+    {
+        var auth = app.MapGroup("/api/auth");
+        auth.MapPost("/register", RegisterAsync);
+        auth.MapPost("/login", LoginAsync);
+        return app;
+    }
+
+    private static async Task<IResult> RegisterAsync(HttpContext http, UserService.UserServiceClient users, IOptions<ServiceCallOptions> calls)
+    {
+        if (await Credentials.ReadAsync(http) is not { } credentials)
+        {
+            return Problem(StatusCodes.Status400BadRequest, "Expected a JSON body {\"username\":\"…\",\"password\":\"…\"}.");
+        }
+        try
+        {
+            var answer = await users.RegisterAsync(
+                new RegisterRequest { Username = credentials.Username, Password = credentials.Password },
+                deadline: calls.Value.Deadline(),
+                cancellationToken: http.RequestAborted);
+            return Results.Json(new { id = answer.User.Id, username = answer.User.Username }, statusCode: StatusCodes.Status201Created);
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.InvalidArgument)
+        {
+            return Problem(StatusCodes.Status400BadRequest, e.Status.Detail);
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.AlreadyExists)
+        {
+            return Problem(StatusCodes.Status409Conflict, e.Status.Detail);
+        }
+        catch (RpcException e)
+        {
+            return Unavailable(e);
+        }
+    }
+
+    private static async Task<IResult> LoginAsync(HttpContext http, UserService.UserServiceClient users, IOptions<ServiceCallOptions> calls)
+    {
+        if (await Credentials.ReadAsync(http) is not { } credentials)
+        {
+            return Problem(StatusCodes.Status400BadRequest, "Expected a JSON body {\"username\":\"…\",\"password\":\"…\"}.");
+        }
+        try
+        {
+            var answer = await users.LoginAsync(
+                new LoginRequest
+                {
+                    Username = credentials.Username,
+                    Password = credentials.Password,
+                    // The client's address as the gateway reports it (forwarded headers are
+                    // honoured only from trusted proxies; see ForwardedHeadersExtensions).
+                    ClientAddress = http.Connection.RemoteIpAddress?.ToString() ?? "",
+                },
+                deadline: calls.Value.Deadline(),
+                cancellationToken: http.RequestAborted);
+            return Results.Json(new { accessToken = answer.AccessToken, tokenType = answer.TokenType, expiresIn = answer.ExpiresIn });
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.Unauthenticated)
+        {
+            return Problem(StatusCodes.Status401Unauthorized, "Wrong username or password.");
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.ResourceExhausted)
+        {
+            var retryAfter = e.Trailers.GetValue("retry-after-seconds") ?? "60";
+            http.Response.Headers.RetryAfter = retryAfter;
+            return Problem(StatusCodes.Status429TooManyRequests, $"Too many failed logins for this username; try again in {retryAfter} s.");
+        }
+        catch (RpcException e)
+        {
+            return Unavailable(e);
+        }
+    }
+
+    private static IResult Unavailable(RpcException e) => e.StatusCode switch
+    {
+        StatusCode.InvalidArgument => Problem(StatusCodes.Status400BadRequest, e.Status.Detail),
+        _ => Problem(StatusCodes.Status503ServiceUnavailable, "Accounts are unavailable right now; try again shortly."),
+    };
+
+    private static IResult Problem(int status, string detail) => Results.Problem(statusCode: status, detail: detail);
+
+    /// <summary>The JSON body of both calls; null when it is not one.</summary>
+    private sealed record Credentials(string Username, string Password)
+    {
+        private const int MaxBodyBytes = 16 * 1024;
+
+        public static async Task<Credentials?> ReadAsync(HttpContext http)
+        {
+            if (!http.Request.HasJsonContentType() || http.Request.ContentLength > MaxBodyBytes)
+            {
+                return null;
+            }
+            try
+            {
+                using var document = await JsonDocument.ParseAsync(http.Request.Body, cancellationToken: http.RequestAborted);
+                var root = document.RootElement;
+                return root.ValueKind == JsonValueKind.Object
+                    && root.TryGetProperty("username", out var username) && username.ValueKind == JsonValueKind.String
+                    && root.TryGetProperty("password", out var password) && password.ValueKind == JsonValueKind.String
+                    ? new Credentials(username.GetString()!, password.GetString()!)
+                    : null;
+            }
+            catch (Exception e) when (e is JsonException or InvalidOperationException)
+            {
+                return null; // not JSON, or a string that is no text (a lone surrogate escape)
+            }
+        }
+    }
+}

@@ -1,0 +1,58 @@
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+
+namespace Chat.UserService.Accounts;
+
+/// <summary>Creating accounts, checking passwords, finding users.</summary>
+public sealed class AccountStore(UsersDbContext db, IPasswordHasher<UserAccount> hasher, TimeProvider clock)
+{
+    // Hashed once, verified against when the username is unknown, so that an unknown user costs
+    // the same time as a wrong password and timing does not reveal which usernames exist.
+    private static readonly Lazy<string> DecoyHash = new(() =>
+        new PasswordHasher<UserAccount>().HashPassword(null!, Guid.NewGuid().ToString()));
+
+    /// <summary>The new account, or null when the username is taken.</summary>
+    public async Task<UserAccount?> RegisterAsync(string username, string password, CancellationToken cancellationToken)
+    {
+        var account = new UserAccount
+        {
+            Id = Guid.NewGuid(),
+            Username = username,
+            PasswordHash = "",
+            CreatedAt = clock.GetUtcNow().UtcDateTime,
+        };
+        account.PasswordHash = hasher.HashPassword(account, password);
+        db.Users.Add(account);
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+            return account;
+        }
+        catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
+        {
+            return null; // the unique index decided: no check-then-insert race
+        }
+    }
+
+    /// <summary>The account when the password is right; null for a wrong password or unknown user alike.</summary>
+    public async Task<UserAccount?> VerifyAsync(string username, string password, CancellationToken cancellationToken)
+    {
+        var account = await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Username == username, cancellationToken);
+        if (account is null)
+        {
+            hasher.VerifyHashedPassword(null!, DecoyHash.Value, password);
+            return null;
+        }
+        var result = hasher.VerifyHashedPassword(account, account.PasswordHash, password);
+        if (result == PasswordVerificationResult.SuccessRehashNeeded)
+        {
+            await db.Users.Where(u => u.Id == account.Id)
+                .ExecuteUpdateAsync(s => s.SetProperty(u => u.PasswordHash, hasher.HashPassword(account, password)), cancellationToken);
+        }
+        return result == PasswordVerificationResult.Failed ? null : account;
+    }
+
+    public async Task<List<UserAccount>> FindAsync(IReadOnlyCollection<string> usernames, CancellationToken cancellationToken) =>
+        await db.Users.AsNoTracking().Where(u => usernames.Contains(u.Username)).ToListAsync(cancellationToken);
+}
