@@ -56,30 +56,10 @@ public sealed class RedisPresence(
     }
 
     /// <summary>The heartbeat: these users are still connected here.</summary>
-    public async Task RefreshAsync(IReadOnlyList<string> users)
-    {
-        var now = NowMs();
-        foreach (var chunk in users.Chunk(RefreshBatchSize))
-        {
-            var batch = redis.Database.CreateBatch();
-            var pending = chunk.SelectMany(user => MarkOnline(batch, user, now)).ToList();
-            batch.Execute();
-            await Task.WhenAll(pending);
-        }
-    }
+    public Task RefreshAsync(IReadOnlyList<string> users) => InBatchesAsync(users, MarkOnline);
 
     /// <summary>A graceful stop: these users are no longer connected here.</summary>
-    public async Task LeaveAsync(IReadOnlyList<string> users)
-    {
-        var now = NowMs();
-        foreach (var chunk in users.Chunk(RefreshBatchSize))
-        {
-            var batch = redis.Database.CreateBatch();
-            var pending = chunk.SelectMany(user => MarkOffline(batch, user, now)).ToList();
-            batch.Execute();
-            await Task.WhenAll(pending);
-        }
-    }
+    public Task LeaveAsync(IReadOnlyList<string> users) => InBatchesAsync(users, MarkOffline);
 
     public async Task<IReadOnlyList<UserPresence>> GetAsync(IReadOnlyList<string> users)
     {
@@ -113,6 +93,19 @@ public sealed class RedisPresence(
         catch (Exception e) when (RedisFailureLog.IsRedisFailure(e))
         {
             throw new PresenceUnavailableException("Redis failed: " + e.Message, e);
+        }
+    }
+
+    /// <summary>Runs <paramref name="update"/> for every user, one pipelined Redis batch per thousand.</summary>
+    private async Task InBatchesAsync(IReadOnlyList<string> users, Func<IDatabaseAsync, string, long, IEnumerable<Task>> update)
+    {
+        var now = NowMs();
+        foreach (var chunk in users.Chunk(RefreshBatchSize))
+        {
+            var batch = redis.Database.CreateBatch();
+            var pending = chunk.SelectMany(user => update(batch, user, now)).ToList();
+            batch.Execute();
+            await Task.WhenAll(pending);
         }
     }
 

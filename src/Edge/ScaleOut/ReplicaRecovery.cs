@@ -38,11 +38,14 @@ public sealed partial class ReplicaRecovery(
         redis.Restored += OnRestored;
         try
         {
+            Task<bool>? restored = null; // one wait at a time, kept across retry ticks
             while (!stoppingToken.IsCancellationRequested)
             {
-                var restored = _restored.Reader.WaitToReadAsync(stoppingToken).AsTask();
+                restored ??= _restored.Reader.WaitToReadAsync(stoppingToken).AsTask();
                 if (await Task.WhenAny(restored, Task.Delay(RetryInterval, stoppingToken)) == restored)
                 {
+                    await restored; // surfaces cancellation
+                    restored = null;
                     await Task.Delay(Settle, stoppingToken);
                     _restored.Reader.TryRead(out _); // this signal, and any that came while settling
                     if (redis.IsConnected)
@@ -71,14 +74,14 @@ public sealed partial class ReplicaRecovery(
 
     private async Task RecoverAsync(CancellationToken stoppingToken)
     {
-        await bus.RecoverAsync(stoppingToken);
         try
         {
+            await bus.RecoverAsync(stoppingToken);
             await presence.RefreshAsync(registry.Users); // entries may have expired during the outage
         }
         catch (Exception e) when (RedisFailureLog.IsRedisFailure(e))
         {
-            failures.Report("presence refresh", e);
+            failures.Report("recovery", e); // Redis went away again: its return starts another recovery
         }
         var connections = registry.Connections;
         var batch = Math.Max(1, options.Value.CatchUpBatchSize);
