@@ -61,7 +61,8 @@ public sealed partial class RedisConnection : IDisposable
 
     private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
     {
-        if (Interlocked.Exchange(ref _down, 0) == 1)
+        // Back only once both links are: a late failure of the other link then logs nothing new.
+        if (IsConnected && Interlocked.Exchange(ref _down, 0) == 1)
         {
             LogRestored(_logger, e.EndPoint?.ToString() ?? "?");
         }
