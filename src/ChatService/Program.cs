@@ -1,10 +1,20 @@
+using Chat.ChatService.Grpc;
+using Chat.ChatService.Storage;
 using Chat.ServiceDefaults;
+using MongoDB.Driver;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
-builder.AddGrpcServiceDefaults();
+builder.AddGrpcServiceDefaults(o =>
+{
+    o.DependencyName = "the message store";
+    o.Outages.Add(e => e is MongoConnectionException or TimeoutException);
+});
+builder.AddMessageStore();
 
 var app = builder.Build();
+await app.InitializeMessageStoreAsync();
 app.MapDefaultEndpoints();
 app.MapGrpcDefaultEndpoints();
+app.MapGrpcService<ChatGrpcService>();
 app.Run();

@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Chat.ServiceDefaults.Grpc;
 
 namespace Chat.ServiceDefaults;
 
@@ -31,12 +32,16 @@ public static class ServiceDefaultsExtensions
     }
 
     /// <summary>
-    /// gRPC with health (grpc.health.v1, reporting the readiness checks) and server reflection, so
+    /// gRPC with health (grpc.health.v1, reporting the readiness checks), server reflection, and
+    /// dependency outages answered as Unavailable (<see cref="DependencyOutageInterceptor"/>), so
     /// that <c>grpcurl -plaintext HOST:PORT list</c> works.
     /// </summary>
-    public static IHostApplicationBuilder AddGrpcServiceDefaults(this IHostApplicationBuilder builder)
+    public static IHostApplicationBuilder AddGrpcServiceDefaults(this IHostApplicationBuilder builder, Action<DependencyOutageOptions>? outages = null)
     {
-        builder.Services.AddGrpc();
+        var outageOptions = new DependencyOutageOptions();
+        outages?.Invoke(outageOptions);
+        builder.Services.AddSingleton(outageOptions);
+        builder.Services.AddGrpc(o => o.Interceptors.Add<DependencyOutageInterceptor>());
         builder.Services.AddGrpcReflection();
         builder.Services.AddGrpcHealthChecks(o => o.Services.Map("", r => r.Tags.Contains(ReadyTag)));
         return builder;

@@ -8,7 +8,7 @@ try
 {
     var builder = WebApplication.CreateBuilder(args);
     builder.AddServiceDefaults();
-    builder.AddGrpcServiceDefaults();
+    builder.AddGrpcServiceDefaults(o => o.DependencyName = "the user database");
     builder.AddAccountStore();
     builder.AddTokens();
     builder.AddUserApi();

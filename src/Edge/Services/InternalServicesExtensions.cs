@@ -22,14 +22,24 @@ public static class InternalServicesExtensions
         var users = Address(options.UserService, "Services:UserService");
         var chat = Address(options.ChatService, "Services:ChatService");
         builder.Services.AddOptions<ServiceCallOptions>().BindConfiguration(ServiceCallOptions.Section);
-        builder.Services.AddGrpcClient<UserService.UserServiceClient>(o => o.Address = users);
-        builder.Services.AddGrpcClient<ChatService.ChatServiceClient>(o => o.Address = chat);
-        builder.Services.AddGrpcClient<Health.HealthClient>(UserHealth, o => o.Address = users);
-        builder.Services.AddGrpcClient<Health.HealthClient>(ChatHealth, o => o.Address = chat);
+        builder.Services.AddGrpcClient<UserService.UserServiceClient>(o => o.Address = users).ConfigureChannel(QuickReconnect);
+        builder.Services.AddGrpcClient<ChatService.ChatServiceClient>(o => o.Address = chat).ConfigureChannel(QuickReconnect);
+        builder.Services.AddGrpcClient<Health.HealthClient>(UserHealth, o => o.Address = users).ConfigureChannel(QuickReconnect);
+        builder.Services.AddGrpcClient<Health.HealthClient>(ChatHealth, o => o.Address = chat).ConfigureChannel(QuickReconnect);
         builder.Services.AddHealthChecks()
             .Add(new HealthCheckRegistration("user-service", sp => new GrpcHealthCheck(sp.GetRequiredService<GrpcClientFactory>().CreateClient<Health.HealthClient>(UserHealth)), HealthStatus.Unhealthy, [ServiceDefaultsExtensions.ReadyTag]))
             .Add(new HealthCheckRegistration("chat-service", sp => new GrpcHealthCheck(sp.GetRequiredService<GrpcClientFactory>().CreateClient<Health.HealthClient>(ChatHealth)), HealthStatus.Unhealthy, [ServiceDefaultsExtensions.ReadyTag]));
         return builder;
+    }
+
+    /// <summary>
+    /// A service that restarts is back within seconds; gRPC's default reconnect backoff (up to two
+    /// minutes) would keep the Edge answering "unavailable" long after it returned.
+    /// </summary>
+    private static void QuickReconnect(Grpc.Net.Client.GrpcChannelOptions channel)
+    {
+        channel.InitialReconnectBackoff = TimeSpan.FromMilliseconds(200);
+        channel.MaxReconnectBackoff = TimeSpan.FromSeconds(2);
     }
 
     private static Uri Address(string? value, string key) =>

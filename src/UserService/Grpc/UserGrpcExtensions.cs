@@ -9,7 +9,6 @@ public static class UserGrpcExtensions
         var throttle = builder.Configuration.GetSection(LoginThrottleOptions.Section).Get<LoginThrottleOptions>() ?? new LoginThrottleOptions();
         builder.Services.AddSingleton(throttle);
         builder.Services.AddSingleton<LoginThrottle>();
-        builder.Services.AddGrpc(o => o.Interceptors.Add<StoreFailureInterceptor>());
         return builder;
     }
 

@@ -86,6 +86,12 @@ public class ChatSystem : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        // Kept after the run (the run folder is deleted): what each process logged, for a failing test.
+        var logs = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "chat-test-logs", GetType().Name)).FullName;
+        foreach (var (name, process) in new[] { ("users", Users), ("chat", Chat) }.Concat(_extraEdges.Select((e, i) => ($"edge{i}", e))))
+        {
+            await File.WriteAllLinesAsync(Path.Combine(logs, name + ".log"), process.Process.Output);
+        }
         foreach (var edge in _extraEdges)
         {
             await edge.DisposeAsync();
