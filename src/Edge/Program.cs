@@ -1,6 +1,8 @@
 using Chat.Edge.Accounts;
 using Chat.Edge.Messages;
+using Chat.Edge.Presence;
 using Chat.Edge.Realtime;
+using Chat.Edge.ScaleOut;
 using Chat.Edge.Services;
 using Chat.ServiceDefaults;
 
@@ -9,6 +11,7 @@ builder.AddServiceDefaults();
 builder.AddGatewayForwardedHeaders();
 builder.AddInternalServices();
 builder.AddRealtime();
+builder.AddScaleOut();
 builder.Services.AddProblemDetails();
 
 var app = builder.Build();
@@ -19,4 +22,5 @@ app.MapDefaultEndpoints();
 app.MapAccountApi();
 app.MapRealtime();
 app.MapMessageHistory();
+app.MapPresence();
 app.Run();

@@ -1,6 +1,8 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Chat.Contracts.User.V1;
+using Chat.Edge.Caching;
 using Grpc.Core;
 using Microsoft.Extensions.Caching.Memory;
 
@@ -8,10 +10,12 @@ namespace Chat.Edge.Authentication;
 
 /// <summary>
 /// Checks bearer tokens with UserService.ValidateToken and caches the answer, so a chat burst is
-/// not an RPC per frame. A valid answer is cached until shortly before the token expires (never
-/// past it); an invalid one briefly, so a flood of forged tokens does not become a flood of RPCs.
+/// not an RPC per frame: in memory, then in the cache the replicas share (Redis), so a user
+/// reconnecting to another replica costs no RPC either. A valid answer is cached until shortly
+/// before the token expires (never past it); an invalid one briefly, so a flood of forged tokens
+/// does not become a flood of RPCs. Keys are the tokens' SHA-256: no cache ever holds a token.
 /// </summary>
-public sealed partial class TokenValidator(UserService.UserServiceClient users, IMemoryCache cache, ILogger<TokenValidator> logger)
+public sealed partial class TokenValidator(UserService.UserServiceClient users, IMemoryCache memory, ISharedCache shared, ILogger<TokenValidator> logger)
 {
     /// <summary>Longer tokens are refused without asking UserService.</summary>
     public const int MaxTokenLength = 8 * 1024;
@@ -21,15 +25,16 @@ public sealed partial class TokenValidator(UserService.UserServiceClient users, 
     private static readonly TimeSpan ExpiryMargin = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan InvalidCachedFor = TimeSpan.FromSeconds(30);
 
+    private readonly TieredCache<TokenCheck> _cache = new(memory, shared, "token", Encode, Decode);
+
     public async ValueTask<TokenCheck> ValidateAsync(string? token, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(token) || token.Length > MaxTokenLength)
         {
             return TokenCheck.Invalid;
         }
-        // Keyed by a hash: the cache never holds tokens themselves.
-        var key = (typeof(TokenValidator), Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(token))));
-        if (cache.TryGetValue(key, out TokenCheck? cached) && cached is not null && (cached.User is null || cached.User.ExpiresAt > DateTime.UtcNow))
+        var key = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
+        if (await _cache.GetAsync(key) is { } cached && (cached.User is null || cached.User.ExpiresAt > DateTime.UtcNow))
         {
             return cached;
         }
@@ -51,14 +56,31 @@ public sealed partial class TokenValidator(UserService.UserServiceClient users, 
             LogUnavailable(logger, e.StatusCode);
             return TokenCheck.ServiceUnavailable;
         }
-        var cachedFor = check.User is { } user
-            ? Min(user.ExpiresAt - DateTime.UtcNow - ExpiryMargin, ValidCachedAtMost)
-            : InvalidCachedFor;
-        if (cachedFor > TimeSpan.Zero)
-        {
-            cache.Set(key, check, new MemoryCacheEntryOptions { AbsoluteExpirationRelativeToNow = cachedFor, Size = 1 });
-        }
+        await _cache.SetAsync(key, check, CacheLifetime(check, DateTime.UtcNow));
         return check;
+    }
+
+    /// <summary>How long an answer may be cached: a valid one ends before its token does.</summary>
+    public static TimeSpan CacheLifetime(TokenCheck check, DateTime now) => check.User is { } user
+        ? Min(user.ExpiresAt - now - ExpiryMargin, ValidCachedAtMost)
+        : InvalidCachedFor;
+
+    // The shared cache's spelling of an answer: "-" for invalid, else "v1:EXPIRES_UNIX_MS:USERNAME:USER_ID"
+    // (usernames have no ':'; the id, last, may).
+    private static string Encode(TokenCheck check) => check.User is { } user
+        ? string.Create(CultureInfo.InvariantCulture, $"v1:{new DateTimeOffset(user.ExpiresAt).ToUnixTimeMilliseconds()}:{user.Username}:{user.Id}")
+        : "-";
+
+    private static TokenCheck? Decode(string text)
+    {
+        if (text == "-")
+        {
+            return TokenCheck.Invalid;
+        }
+        var parts = text.Split(':', 4);
+        return parts is ["v1", var expires, var username, var id] && long.TryParse(expires, NumberStyles.None, CultureInfo.InvariantCulture, out var ms)
+            ? new TokenCheck(new AuthenticatedUser(id, username, DateTimeOffset.FromUnixTimeMilliseconds(ms).UtcDateTime), Unavailable: false)
+            : null;
     }
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;

@@ -10,7 +10,10 @@ namespace Chat.Edge.Realtime;
 
 public static class RealtimeExtensions
 {
-    /// <summary>The WebSocket side of the Edge: connections, the bus, sending and delivery.</summary>
+    /// <summary>
+    /// The WebSocket side of the Edge: connections, sending and delivery. The bus they deliver
+    /// through comes from <c>AddScaleOut</c> (in-process, or Redis between replicas).
+    /// </summary>
     public static IHostApplicationBuilder AddRealtime(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
@@ -25,7 +28,6 @@ public static class RealtimeExtensions
         services.AddSingleton<TokenValidator>();
         services.AddSingleton<ConnectionRegistry>();
         services.AddSingleton<ILocalDelivery>(sp => sp.GetRequiredService<ConnectionRegistry>());
-        services.AddSingleton<IMessageBus, InProcessMessageBus>();
         services.AddSingleton<RecipientDirectory>();
         services.AddSingleton<MessageSender>();
         services.AddSingleton<InboxReader>();

@@ -1,4 +1,5 @@
 using Chat.Edge.Authentication;
+using Chat.Edge.Presence;
 using Chat.Edge.Realtime.Bus;
 using Chat.Edge.Realtime.Connections;
 using Microsoft.Extensions.Options;
@@ -19,6 +20,7 @@ public static partial class WebSocketEndpoint
         TokenValidator tokens,
         ConnectionRegistry registry,
         IMessageBus bus,
+        IPresence presence,
         ConnectionServices services,
         IOptions<RealtimeOptions> options,
         ILogger<ChatConnection> logger)
@@ -49,6 +51,7 @@ public static partial class WebSocketEndpoint
         if (registry.Add(connection))
         {
             await SubscribeAsync(bus, user.Username, logger);
+            await presence.ConnectedAsync(user.Username);
         }
         LogConnected(logger, user.Username, registry.ConnectionCount);
         try
@@ -60,6 +63,7 @@ public static partial class WebSocketEndpoint
             if (registry.Remove(connection))
             {
                 await UnsubscribeAsync(bus, user.Username, logger);
+                await presence.DisconnectedAsync(user.Username);
             }
             LogDisconnected(logger, user.Username);
         }

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Chat.Edge.Realtime.Frames;
 
 namespace Chat.Edge.Realtime.Bus;
@@ -13,6 +14,12 @@ public sealed class BusEvent
     /// <summary>A stored message for the user, with its place in the user's stream.</summary>
     public static BusEvent ForMessage(string id, string previousId, string from, string? to, string? group, string text, DateTime sentAt) =>
         new() { Kind = BusEventKind.Message, Id = id, PreviousId = previousId, From = from, To = to, Group = group, Text = text, SentAt = sentAt };
+
+    /// <summary>
+    /// "Your connections may have missed something: read the store after what you last wrote."
+    /// Sent when the bus knows it lost events (a Redis outage), so nobody waits for the next message.
+    /// </summary>
+    public static readonly BusEvent CatchUp = new() { Kind = BusEventKind.CatchUp };
 
     public BusEventKind Kind { get; init; }
 
@@ -32,6 +39,7 @@ public sealed class BusEvent
     public DateTime SentAt { get; init; }
 
     /// <summary>The frame every connection of the recipient is sent, rendered once.</summary>
+    [JsonIgnore]
     public byte[] Frame => _frame ??= Kind switch
     {
         BusEventKind.Message => ServerFrames.Message(Id, From, To, Group, Text, SentAt),
@@ -42,4 +50,5 @@ public sealed class BusEvent
 public enum BusEventKind
 {
     Message = 1,
+    CatchUp = 2,
 }

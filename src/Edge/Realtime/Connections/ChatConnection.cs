@@ -62,6 +62,12 @@ public sealed partial class ChatConnection
     /// <summary>A live event for this user, written after everything queued before it.</summary>
     public void Enqueue(BusEvent busEvent) => Enqueue(new Outgoing(null, busEvent));
 
+    /// <summary>
+    /// Asks the connection to read the store for anything after what it last wrote, in its turn
+    /// after what is queued: for when the bus may have lost events (Redis was away).
+    /// </summary>
+    public void RequestCatchUp() => Enqueue(BusEvent.CatchUp);
+
     /// <summary>Runs the connection until it closes; never throws for anything the client did.</summary>
     public async Task RunAsync(CancellationToken aborted)
     {
@@ -296,6 +302,11 @@ public sealed partial class ChatConnection
 
     private async Task DeliverLiveAsync(BusEvent live, CancellationToken stop)
     {
+        if (live.Kind == BusEventKind.CatchUp)
+        {
+            await CatchUpAsync(_lastDelivered, stop);
+            return;
+        }
         if (string.CompareOrdinal(live.Id, _lastDelivered) <= 0)
         {
             return; // already written, by the catch-up or an earlier gap fill

@@ -63,6 +63,12 @@ public sealed class ConnectionRegistry : ILocalDelivery
 
     public bool IsOnline(string user) => _users.TryGetValue(user, out var u) && u.Connections.Length > 0;
 
+    /// <summary>The users with a connection on this replica (a moment's snapshot).</summary>
+    public IReadOnlyList<string> Users => [.. _users.Keys];
+
+    /// <summary>Every open connection of this replica (a moment's snapshot).</summary>
+    public IReadOnlyList<ChatConnection> Connections => [.. _users.Values.SelectMany(u => u.Connections)];
+
     public void Deliver(string user, BusEvent busEvent)
     {
         if (_users.TryGetValue(user, out var connections))

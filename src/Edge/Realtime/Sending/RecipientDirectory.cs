@@ -1,19 +1,23 @@
 using System.Text.RegularExpressions;
 using Chat.Contracts.User.V1;
+using Chat.Edge.Caching;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
 
 namespace Chat.Edge.Realtime.Sending;
 
 /// <summary>
-/// Answers "does this user exist?" for senders and the history API. Answers are cached: a
-/// user who exists keeps existing (accounts are not deleted), so yes is cached long; no is cached
-/// briefly, because the name may be registered any moment.
+/// Answers "does this user exist?" for senders and the history API. Answers are cached in memory
+/// and in the cache the replicas share: a user who exists keeps existing (accounts are not
+/// deleted), so yes is cached long; no is cached briefly, because the name may be registered any
+/// moment.
 /// </summary>
-public sealed partial class RecipientDirectory(UserService.UserServiceClient users, IMemoryCache cache, IOptions<RealtimeOptions> options)
+public sealed partial class RecipientDirectory(UserService.UserServiceClient users, IMemoryCache memory, ISharedCache shared, IOptions<RealtimeOptions> options)
 {
     private static readonly TimeSpan KnownFor = TimeSpan.FromMinutes(10);
     private static readonly TimeSpan UnknownFor = TimeSpan.FromSeconds(5);
+
+    private readonly TieredCache<Existence> _cache = new(memory, shared, "user", e => e.Exists ? "1" : "0", Existence.Parse);
 
     /// <summary>True when the user exists. Throws <see cref="Grpc.Core.RpcException"/> when UserService cannot answer.</summary>
     public async ValueTask<bool> ExistsAsync(string username, CancellationToken cancellationToken)
@@ -22,21 +26,35 @@ public sealed partial class RecipientDirectory(UserService.UserServiceClient use
         {
             return false; // cannot have been registered: no need to ask
         }
-        var key = (typeof(RecipientDirectory), username);
-        if (cache.TryGetValue(key, out bool known))
+        if (await _cache.GetAsync(username) is { } known)
         {
-            return known;
+            return known.Exists;
         }
         var response = await users.LookupUsersAsync(
             new LookupUsersRequest { Usernames = { username } },
             deadline: DateTime.UtcNow + options.Value.CallTimeout,
             cancellationToken: cancellationToken);
         var exists = response.Users.Any(u => u.Username == username);
-        cache.Set(key, exists, new MemoryCacheEntryOptions { AbsoluteExpirationRelativeToNow = exists ? KnownFor : UnknownFor, Size = 1 });
+        await _cache.SetAsync(username, exists ? Existence.Yes : Existence.No, exists ? KnownFor : UnknownFor);
         return exists;
     }
 
-    /// <summary>The contract's usernames: 3–32 of a-z 0-9 _ . - (already lower-cased).</summary>
+    /// <summary>True when <paramref name="username"/> has the contract's shape: 3–32 of a-z 0-9 _ . - (lower-case).</summary>
+    public static bool IsWellFormed(string username) => UsernameShape().IsMatch(username);
+
     [GeneratedRegex("^[a-z0-9_.-]{3,32}$")]
     private static partial Regex UsernameShape();
+
+    private sealed record Existence(bool Exists)
+    {
+        public static readonly Existence Yes = new(true);
+        public static readonly Existence No = new(false);
+
+        public static Existence? Parse(string text) => text switch
+        {
+            "1" => Yes,
+            "0" => No,
+            _ => null,
+        };
+    }
 }

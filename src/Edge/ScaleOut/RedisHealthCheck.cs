@@ -1,0 +1,16 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace Chat.Edge.ScaleOut;
+
+/// <summary>
+/// Part of <c>/readyz</c>. Without Redis a replica still serves its own connections and stores
+/// every message, so it stays ready (200) but says <c>Degraded</c>: a load balancer keeps sending
+/// it users, an operator sees why cross-replica delivery waits.
+/// </summary>
+public sealed class RedisHealthCheck(RedisConnection redis) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        Task.FromResult(redis.IsConnected
+            ? HealthCheckResult.Healthy("Redis reachable")
+            : HealthCheckResult.Degraded("Redis unreachable: only this replica's connections get live messages; the others get them from the store when Redis returns"));
+}

@@ -1,0 +1,49 @@
+using Chat.Edge.Caching;
+using Chat.Edge.Presence;
+using Chat.Edge.Realtime.Bus;
+using Chat.ServiceDefaults;
+
+namespace Chat.Edge.ScaleOut;
+
+public static class ScaleOutExtensions
+{
+    /// <summary>
+    /// What the replicas share. With <c>ConnectionStrings:Redis</c>: the Redis bus, presence across
+    /// replicas, the shared cache, recovery after outages and a <c>/readyz</c> check. Without: one
+    /// replica on its own, in-process.
+    /// </summary>
+    public static IHostApplicationBuilder AddScaleOut(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<PresenceOptions>()
+            .Bind(builder.Configuration.GetSection(PresenceOptions.Section))
+            .Validate(o => o.HeartbeatInterval > TimeSpan.Zero && o.Ttl > o.HeartbeatInterval, "Presence: Ttl must be longer than HeartbeatInterval, both positive")
+            .ValidateOnStart();
+        var connectionString = builder.Configuration.GetConnectionString("Redis");
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            services.AddSingleton<IMessageBus, InProcessMessageBus>();
+            services.AddSingleton<IPresence, InProcessPresence>();
+            services.AddSingleton<ISharedCache, NoSharedCache>();
+            return builder;
+        }
+
+        services.AddOptions<RedisOptions>()
+            .Bind(builder.Configuration.GetSection(RedisOptions.Section))
+            .Configure(o => o.ConnectionString = connectionString)
+            .Validate(o => o.ConnectTimeout > TimeSpan.Zero && o.OperationTimeout > TimeSpan.Zero, "Redis: timeouts must be positive")
+            .ValidateOnStart();
+        services.AddSingleton<NodeIdentity>();
+        services.AddSingleton<RedisConnection>();
+        services.AddSingleton<RedisFailureLog>();
+        services.AddSingleton<RedisMessageBus>();
+        services.AddSingleton<IMessageBus>(sp => sp.GetRequiredService<RedisMessageBus>());
+        services.AddSingleton<RedisPresence>();
+        services.AddSingleton<IPresence>(sp => sp.GetRequiredService<RedisPresence>());
+        services.AddSingleton<ISharedCache, RedisSharedCache>();
+        services.AddHostedService<PresenceHeartbeat>();
+        services.AddHostedService<ReplicaRecovery>();
+        services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis", tags: [ServiceDefaultsExtensions.ReadyTag]);
+        return builder;
+    }
+}
