@@ -1,6 +1,7 @@
 using Chat.ChatService.Grpc;
 using Chat.ChatService.Storage;
 using Chat.ServiceDefaults;
+using Chat.ServiceDefaults.Discovery;
 using MongoDB.Driver;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -10,6 +11,7 @@ builder.AddGrpcServiceDefaults(o =>
     o.DependencyName = "the message store";
     o.Outages.Add(e => e is MongoConnectionException or TimeoutException);
 });
+builder.AddConsulRegistration("chat-service", ConsulCheckKind.Grpc);
 builder.AddMessageStore();
 
 var app = builder.Build();

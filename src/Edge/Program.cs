@@ -5,10 +5,13 @@ using Chat.Edge.Realtime;
 using Chat.Edge.ScaleOut;
 using Chat.Edge.Services;
 using Chat.ServiceDefaults;
+using Chat.ServiceDefaults.Discovery;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddGatewayForwardedHeaders();
+builder.AddConsulRegistration("edge", ConsulCheckKind.Http);
+builder.AddConsulDiscovery();
 builder.AddInternalServices();
 builder.AddRealtime();
 builder.AddScaleOut();

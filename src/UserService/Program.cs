@@ -1,4 +1,5 @@
 using Chat.ServiceDefaults;
+using Chat.ServiceDefaults.Discovery;
 using Chat.UserService;
 using Chat.UserService.Accounts;
 using Chat.UserService.Grpc;
@@ -9,6 +10,7 @@ try
     var builder = WebApplication.CreateBuilder(args);
     builder.AddServiceDefaults();
     builder.AddGrpcServiceDefaults(o => o.DependencyName = "the user database");
+    builder.AddConsulRegistration("user-service", ConsulCheckKind.Grpc);
     builder.AddAccountStore();
     builder.AddTokens();
     builder.AddUserApi();

@@ -1,0 +1,97 @@
+using Grpc.Net.Client.Balancer;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Chat.ServiceDefaults.Discovery;
+
+/// <summary>
+/// Resolves <c>consul://SERVICE</c> for gRPC channels: the healthy instances of SERVICE, followed
+/// live with blocking queries. New instances join the balancer, failing ones leave it, without a
+/// restart. When Consul cannot be reached the last known instances are kept: a Consul outage must
+/// not take the calls down with it.
+/// </summary>
+public sealed partial class ConsulResolver(string service, ConsulClient consul, IOptions<ConsulOptions> options, ILogger logger) : Resolver
+{
+    private static readonly TimeSpan MinInterval = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(10);
+    private readonly CancellationTokenSource _stop = new();
+    private Action<ResolverResult>? _listener;
+    private Task? _loop;
+    private bool _hasResult;
+
+    public override void Start(Action<ResolverResult> listener)
+    {
+        _listener = listener;
+        _loop = Task.Run(() => WatchAsync(_stop.Token));
+    }
+
+    private async Task WatchAsync(CancellationToken stop)
+    {
+        ulong index = 0;
+        var backoff = TimeSpan.FromMilliseconds(200);
+        while (!stop.IsCancellationRequested)
+        {
+            var started = DateTime.UtcNow;
+            try
+            {
+                var (instances, answered) = await consul.HealthyInstancesAsync(service, index, options.Value.BlockingWait, stop);
+                if (BlockingIndex.Changed(index, answered) || !_hasResult)
+                {
+                    Publish(instances);
+                }
+                index = BlockingIndex.Next(index, answered);
+                backoff = TimeSpan.FromMilliseconds(200);
+                // The documented rate limit: an answer that came back at once must not become a busy loop.
+                var elapsed = DateTime.UtcNow - started;
+                if (elapsed < MinInterval)
+                {
+                    await Task.Delay(MinInterval - elapsed, stop);
+                }
+            }
+            catch (Exception e) when (e is HttpRequestException or ConsulException or TaskCanceledException && !stop.IsCancellationRequested)
+            {
+                LogUnreachable(logger, service, e.Message);
+                if (!_hasResult)
+                {
+                    _listener?.Invoke(ResolverResult.ForFailure(new global::Grpc.Core.Status(global::Grpc.Core.StatusCode.Unavailable, $"Consul cannot be reached to find {service}: {e.Message}")));
+                }
+                index = 0;
+                await Task.Delay(backoff, stop);
+                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
+            }
+        }
+    }
+
+    private void Publish(IReadOnlyList<ServiceInstance> instances)
+    {
+        _hasResult = true;
+        LogInstances(logger, service, instances.Count);
+        _listener?.Invoke(ResolverResult.ForResult([.. instances.Select(i => new BalancerAddress(i.Host, i.Port))]));
+    }
+
+    public override void Refresh()
+    {
+        // The blocking query already follows every change; nothing to do on demand.
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        _stop.Cancel();
+        base.Dispose(disposing);
+    }
+
+    [LoggerMessage(EventId = 960, Level = LogLevel.Information, Message = "Consul: {Service} has {Count} healthy instances")]
+    private static partial void LogInstances(ILogger logger, string service, int count);
+
+    [LoggerMessage(EventId = 961, Level = LogLevel.Warning, Message = "Consul unreachable while watching {Service} ({Reason}); keeping the last known instances")]
+    private static partial void LogUnreachable(ILogger logger, string service, string reason);
+}
+
+/// <summary>Makes <c>consul://</c> addresses resolvable by every gRPC channel built with the service provider.</summary>
+public sealed class ConsulResolverFactory(ConsulClient consul, IOptions<ConsulOptions> options, ILoggerFactory loggers) : ResolverFactory
+{
+    public override string Name => "consul";
+
+    public override Resolver Create(ResolverOptions resolverOptions) =>
+        new ConsulResolver(resolverOptions.Address.Host, consul, options, loggers.CreateLogger<ConsulResolver>());
+}
