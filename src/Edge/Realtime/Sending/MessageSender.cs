@@ -37,10 +37,9 @@ public sealed partial class MessageSender(
             }
             var stored = await StoreAsync(sender, recipient, frame, aborted);
             var message = stored.Message;
-            if (!stored.Duplicate)
-            {
-                await PublishAsync(recipient, stored);
-            }
+            // Published even when it is a retry's duplicate: the first attempt may have been stored
+            // with its answer lost (and so never published). Connections drop ids they have already.
+            await PublishAsync(recipient, stored);
             return Answer.Ok(ServerFrames.Sent(message.Id, frame.ClientId, recipient, group: null, message.SentAt.ToDateTime()));
         }
         catch (RpcException e)
