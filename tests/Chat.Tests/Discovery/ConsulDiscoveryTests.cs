@@ -5,6 +5,7 @@ using Grpc.Health.V1;
 using Grpc.Net.ClientFactory;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Chat.Tests.Discovery;
@@ -92,6 +93,7 @@ public sealed class ConsulDiscoveryTests
         await client.RegisterAsync(Registration("pool-2", "pool", two.Port, grpc: $"127.0.0.1:{two.Port}"), CancellationToken.None);
 
         var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders(); // the resolver warns while Consul is stopped; not for the test log
         builder.Configuration["Consul:Address"] = consul.Address.ToString();
         builder.Configuration["Consul:BlockingWait"] = "00:00:02";
         builder.AddConsulDiscovery();
