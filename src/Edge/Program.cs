@@ -1,4 +1,5 @@
 using Chat.Edge.Accounts;
+using Chat.Edge.Groups;
 using Chat.Edge.Messages;
 using Chat.Edge.Presence;
 using Chat.Edge.Realtime;
@@ -25,5 +26,7 @@ app.MapDefaultEndpoints();
 app.MapAccountApi();
 app.MapRealtime();
 app.MapMessageHistory();
+app.MapConversations();
+app.MapGroupApi();
 app.MapPresence();
 app.Run();

@@ -30,6 +30,7 @@ public static class RealtimeExtensions
         services.AddSingleton<ILocalDelivery>(sp => sp.GetRequiredService<ConnectionRegistry>());
         services.AddSingleton<RecipientDirectory>();
         services.AddSingleton<MessageSender>();
+        services.AddSingleton<ConversationSignals>();
         services.AddSingleton<InboxReader>();
         services.AddSingleton<DeliveryMarks>();
         services.AddHostedService(sp => sp.GetRequiredService<DeliveryMarks>());

@@ -21,6 +21,17 @@ public sealed class BusEvent
     /// </summary>
     public static readonly BusEvent CatchUp = new() { Kind = BusEventKind.CatchUp };
 
+    /// <summary>
+    /// A read receipt for one user's connections. <paramref name="with"/> names the conversation
+    /// as that user sees it (the reader, for the other side; the peer, for the reader's own connections).
+    /// </summary>
+    public static BusEvent ForRead(string by, string? with, string? group, string upTo) =>
+        new() { Kind = BusEventKind.Read, From = by, To = with, Group = group, UpTo = upTo };
+
+    /// <summary>"<paramref name="from"/> is typing": live only, never stored.</summary>
+    public static BusEvent ForTyping(string from, string? to, string? group) =>
+        new() { Kind = BusEventKind.Typing, From = from, To = to, Group = group };
+
     public BusEventKind Kind { get; init; }
 
     /// <summary>The message's id (ordered per recipient).</summary>
@@ -38,11 +49,20 @@ public sealed class BusEvent
     public string Text { get; init; } = "";
     public DateTime SentAt { get; init; }
 
+    /// <summary>For a read receipt: the id read up to.</summary>
+    public string? UpTo { get; init; }
+
+    /// <summary>Read receipts and typing are not part of the ordered message stream.</summary>
+    [JsonIgnore]
+    public bool IsEphemeral => Kind is BusEventKind.Read or BusEventKind.Typing;
+
     /// <summary>The frame every connection of the recipient is sent, rendered once.</summary>
     [JsonIgnore]
     public byte[] Frame => _frame ??= Kind switch
     {
         BusEventKind.Message => ServerFrames.Message(Id, From, To, Group, Text, SentAt),
+        BusEventKind.Read => ServerFrames.Read(From, To, Group, UpTo ?? ""),
+        BusEventKind.Typing => ServerFrames.Typing(From, To, Group),
         _ => throw new InvalidOperationException($"no frame for {Kind}"),
     };
 }
@@ -51,4 +71,6 @@ public enum BusEventKind
 {
     Message = 1,
     CatchUp = 2,
+    Read = 3,
+    Typing = 4,
 }

@@ -231,7 +231,9 @@ public sealed partial class ChatConnection
         {
             InvalidFrame invalid => Answer.Error(invalid.Code, invalid.Message, invalid.ClientId),
             SendFrame send => await _services.Sender.SendAsync(User, send, aborted),
-            _ => Answer.Error(ErrorCodes.InvalidFrame, "this frame type is not supported yet", clientId: null),
+            ReadFrame read => await _services.Signals.ReadAsync(User, read, aborted),
+            TypingFrame typing => await _services.Signals.TypingAsync(User, typing, aborted),
+            _ => Answer.Error(ErrorCodes.InvalidFrame, "this frame type is not supported", clientId: null),
         };
         if (answer.IsError)
         {
@@ -241,7 +243,10 @@ public sealed partial class ChatConnection
         {
             _consecutiveErrors = 0;
         }
-        Reply(answer.Frame);
+        if (answer.Frame is { } frameOut)
+        {
+            Reply(frameOut);
+        }
     }
 
     private void AnswerError(string code, string message, string? clientId)
@@ -305,6 +310,11 @@ public sealed partial class ChatConnection
         if (live.Kind == BusEventKind.CatchUp)
         {
             await CatchUpAsync(_lastDelivered, stop);
+            return;
+        }
+        if (live.IsEphemeral)
+        {
+            await WriteAsync(live.Frame, stop); // receipts and typing: live only, outside the id order
             return;
         }
         if (string.CompareOrdinal(live.Id, _lastDelivered) <= 0)

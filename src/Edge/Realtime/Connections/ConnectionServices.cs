@@ -10,6 +10,7 @@ public sealed class ConnectionServices(
     IOptions<RealtimeOptions> options,
     ClientFrameParser parser,
     MessageSender sender,
+    ConversationSignals signals,
     InboxReader inbox,
     DeliveryMarks deliveryMarks,
     ILoggerFactory loggers)
@@ -17,6 +18,7 @@ public sealed class ConnectionServices(
     public RealtimeOptions Options { get; } = options.Value;
     public ClientFrameParser Parser { get; } = parser;
     public MessageSender Sender { get; } = sender;
+    public ConversationSignals Signals { get; } = signals;
     public InboxReader Inbox { get; } = inbox;
     public DeliveryMarks DeliveryMarks { get; } = deliveryMarks;
     public ILogger Logger { get; } = loggers.CreateLogger<ChatConnection>();

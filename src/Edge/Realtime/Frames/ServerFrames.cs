@@ -42,6 +42,31 @@ public static class ServerFrames
             w.WriteString("sentAt"u8, FormatTime(sentAt));
         });
 
+    /// <summary>A read receipt: <paramref name="by"/> has read the conversation up to <paramref name="upTo"/>.</summary>
+    public static byte[] Read(string by, string? with, string? group, string upTo) =>
+        Render(w =>
+        {
+            w.WriteString("type"u8, "read"u8);
+            w.WriteString("by"u8, by);
+            if (group is not null)
+            {
+                w.WriteString("group"u8, group);
+            }
+            else
+            {
+                w.WriteString("with"u8, with);
+            }
+            w.WriteString("upTo"u8, upTo);
+        });
+
+    public static byte[] Typing(string from, string? to, string? group) =>
+        Render(w =>
+        {
+            w.WriteString("type"u8, "typing"u8);
+            w.WriteString("from"u8, from);
+            WriteConversation(w, to, group);
+        });
+
     public static byte[] Error(string code, string message, string? clientId = null) =>
         Render(w =>
         {

@@ -24,9 +24,9 @@ public sealed partial class MessageSender(
 
     public async Task<Answer> SendAsync(string sender, SendFrame frame, CancellationToken aborted)
     {
-        if (frame.Group is not null)
+        if (frame.Group is { } group)
         {
-            return Answer.Error(ErrorCodes.InvalidFrame, "group messages are not available yet", frame.ClientId);
+            return await SendToGroupAsync(sender, group, frame, aborted);
         }
         var recipient = frame.To!;
         try
@@ -35,7 +35,7 @@ public sealed partial class MessageSender(
             {
                 return Answer.Error(ErrorCodes.UnknownRecipient, $"no user is called {recipient}", frame.ClientId);
             }
-            var stored = await StoreAsync(sender, recipient, frame, aborted);
+            var stored = await StoreAsync(new StoreMessageRequest { Sender = sender, Recipient = recipient }, frame, aborted);
             var message = stored.Message;
             // Published even when it is a retry's duplicate: the first attempt may have been stored
             // with its answer lost (and so never published). Connections drop ids they have already.
@@ -48,15 +48,40 @@ public sealed partial class MessageSender(
         }
     }
 
-    private async Task<StoreMessageResponse> StoreAsync(string sender, string recipient, SendFrame frame, CancellationToken aborted)
+    /// <summary>
+    /// A group message: ChatService checks membership (in the same transaction that stores it, so a
+    /// removed member can no longer send) and copies it into every member's stream; each member's
+    /// connections get it with their own previous id.
+    /// </summary>
+    private async Task<Answer> SendToGroupAsync(string sender, string group, SendFrame frame, CancellationToken aborted)
     {
-        var request = new StoreMessageRequest
+        try
         {
-            Sender = sender,
-            Recipient = recipient,
-            Text = frame.Text,
-            ClientId = frame.ClientId ?? GeneratedKeyPrefix + Guid.NewGuid().ToString("N"),
-        };
+            var stored = await StoreAsync(new StoreMessageRequest { Sender = sender, GroupId = group }, frame, aborted);
+            var message = stored.Message;
+            foreach (var (member, previousId) in stored.MemberPreviousIds)
+            {
+                var busEvent = BusEvent.ForMessage(message.Id, previousId, message.Sender, to: null, group, message.Text, message.SentAt.ToDateTime());
+                await PublishAsync(member, busEvent);
+            }
+            return Answer.Ok(ServerFrames.Sent(message.Id, frame.ClientId, to: null, group, message.SentAt.ToDateTime()));
+        }
+        catch (RpcException e) when (e.StatusCode is StatusCode.NotFound or StatusCode.PermissionDenied)
+        {
+            // Unknown or not yours: the same answer, so a non-member learns nothing about the group.
+            return Answer.Error(ErrorCodes.Forbidden, "you are not a member of this group", frame.ClientId);
+        }
+        catch (RpcException e)
+        {
+            return Failure(e, frame.ClientId);
+        }
+    }
+
+    private async Task<StoreMessageResponse> StoreAsync(StoreMessageRequest request, SendFrame frame, CancellationToken aborted)
+    {
+        var sender = request.Sender;
+        request.Text = frame.Text;
+        request.ClientId = frame.ClientId ?? GeneratedKeyPrefix + Guid.NewGuid().ToString("N");
         var attempts = Math.Max(1, options.Value.StoreAttempts);
         for (var attempt = 1; ; attempt++)
         {
@@ -72,10 +97,14 @@ public sealed partial class MessageSender(
         }
     }
 
-    private async Task PublishAsync(string recipient, StoreMessageResponse stored)
+    private Task PublishAsync(string recipient, StoreMessageResponse stored)
     {
         var message = stored.Message;
-        var busEvent = BusEvent.ForMessage(message.Id, stored.PreviousId, message.Sender, recipient, group: null, message.Text, message.SentAt.ToDateTime());
+        return PublishAsync(recipient, BusEvent.ForMessage(message.Id, stored.PreviousId, message.Sender, recipient, group: null, message.Text, message.SentAt.ToDateTime()));
+    }
+
+    private async Task PublishAsync(string recipient, BusEvent busEvent)
+    {
         try
         {
             await bus.PublishAsync(recipient, busEvent, CancellationToken.None);
@@ -84,7 +113,7 @@ public sealed partial class MessageSender(
         {
             // Stored is what counts: the recipient's connections find the message in the store
             // when the next one shows them a gap, or when they reconnect.
-            LogPublishFailed(logger, message.Id, e.Message);
+            LogPublishFailed(logger, busEvent.Id, e.Message);
         }
     }
 

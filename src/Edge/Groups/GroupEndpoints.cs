@@ -1,0 +1,147 @@
+using System.Text.Json;
+using Chat.Contracts.Chat.V1;
+using Chat.Contracts.User.V1;
+using Chat.Edge.Authentication;
+using Chat.Edge.Realtime.Frames;
+using Chat.Edge.Services;
+using Grpc.Core;
+using Microsoft.Extensions.Options;
+
+namespace Chat.Edge.Groups;
+
+/// <summary>
+/// Groups over HTTP (PROTOCOL.md, "groups"): create, list mine, add a member, leave or remove.
+/// ChatService owns membership and checks it; the Edge checks that named users exist.
+/// </summary>
+public static class GroupEndpoints
+{
+    public const int MaxNameLength = 64;
+
+    public static WebApplication MapGroupApi(this WebApplication app)
+    {
+        var groups = app.MapGroup("/api/groups");
+        groups.MapPost("", CreateAsync).RequireBearerUser();
+        groups.MapGet("", ListAsync).RequireBearerUser();
+        groups.MapPost("/{id}/members", AddMemberAsync).RequireBearerUser();
+        groups.MapDelete("/{id}/members/{username}", RemoveMemberAsync).RequireBearerUser();
+        return app;
+    }
+
+    private static async Task<IResult> CreateAsync(HttpContext http, ChatService.ChatServiceClient chat, UserService.UserServiceClient users, IOptions<ServiceCallOptions> calls)
+    {
+        var user = http.User();
+        var body = await ReadJsonAsync(http);
+        if (body is not { ValueKind: JsonValueKind.Object } root
+            || !root.TryGetProperty("name", out var nameElement) || nameElement.ValueKind != JsonValueKind.String
+            || !root.TryGetProperty("members", out var membersElement) || membersElement.ValueKind != JsonValueKind.Array
+            || membersElement.EnumerateArray().Any(m => m.ValueKind != JsonValueKind.String))
+        {
+            return Problem(StatusCodes.Status400BadRequest, "Expected {\"name\":\"…\",\"members\":[\"bob\",…]}.");
+        }
+        var name = nameElement.GetString()!.Trim();
+        if (name.Length is < 1 or > MaxNameLength)
+        {
+            return Problem(StatusCodes.Status400BadRequest, $"A group name has 1 to {MaxNameLength} characters.");
+        }
+        var members = membersElement.EnumerateArray().Select(m => m.GetString()!.Trim().ToLowerInvariant()).Distinct().ToList();
+        return await CallAsync(async () =>
+        {
+            if (await UnknownUserAsync(users, members, calls.Value, http.RequestAborted) is { } unknown)
+            {
+                return Problem(StatusCodes.Status404NotFound, $"No user is called {unknown}.");
+            }
+            var group = await chat.CreateGroupAsync(new CreateGroupRequest { Owner = user.Username, Name = name, Members = { members } },
+                deadline: calls.Value.Deadline(), cancellationToken: http.RequestAborted);
+            return Results.Json(GroupJson.Of(group), statusCode: StatusCodes.Status201Created);
+        });
+    }
+
+    private static Task<IResult> ListAsync(HttpContext http, ChatService.ChatServiceClient chat, IOptions<ServiceCallOptions> calls) =>
+        CallAsync(async () =>
+        {
+            var mine = await chat.ListGroupsAsync(new ListGroupsRequest { User = http.User().Username }, deadline: calls.Value.Deadline(), cancellationToken: http.RequestAborted);
+            return Results.Json(new { groups = mine.Groups.Select(GroupJson.Of) });
+        });
+
+    private static async Task<IResult> AddMemberAsync(HttpContext http, string id, ChatService.ChatServiceClient chat, UserService.UserServiceClient users, IOptions<ServiceCallOptions> calls)
+    {
+        var body = await ReadJsonAsync(http);
+        if (body is not { ValueKind: JsonValueKind.Object } root || !root.TryGetProperty("username", out var u) || u.ValueKind != JsonValueKind.String)
+        {
+            return Problem(StatusCodes.Status400BadRequest, "Expected {\"username\":\"…\"}.");
+        }
+        var username = u.GetString()!.Trim().ToLowerInvariant();
+        return await CallAsync(async () =>
+        {
+            if (await UnknownUserAsync(users, [username], calls.Value, http.RequestAborted) is { } unknown)
+            {
+                return Problem(StatusCodes.Status404NotFound, $"No user is called {unknown}.");
+            }
+            await chat.AddGroupMemberAsync(new AddGroupMemberRequest { User = http.User().Username, GroupId = id, Username = username },
+                deadline: calls.Value.Deadline(), cancellationToken: http.RequestAborted);
+            return Results.NoContent();
+        });
+    }
+
+    private static Task<IResult> RemoveMemberAsync(HttpContext http, string id, string username, ChatService.ChatServiceClient chat, IOptions<ServiceCallOptions> calls) =>
+        CallAsync(async () =>
+        {
+            await chat.RemoveGroupMemberAsync(new RemoveGroupMemberRequest { User = http.User().Username, GroupId = id, Username = username.ToLowerInvariant() },
+                deadline: calls.Value.Deadline(), cancellationToken: http.RequestAborted);
+            return Results.NoContent();
+        });
+
+    private static async Task<string?> UnknownUserAsync(UserService.UserServiceClient users, IReadOnlyList<string> names, ServiceCallOptions calls, CancellationToken cancellationToken)
+    {
+        if (names.Count == 0)
+        {
+            return null;
+        }
+        var found = await users.LookupUsersAsync(new LookupUsersRequest { Usernames = { names } }, deadline: calls.Deadline(), cancellationToken: cancellationToken);
+        var known = found.Users.Select(u => u.Username).ToHashSet(StringComparer.Ordinal);
+        return names.FirstOrDefault(n => !known.Contains(n));
+    }
+
+    private static async Task<IResult> CallAsync(Func<Task<IResult>> call)
+    {
+        try
+        {
+            return await call();
+        }
+        catch (RpcException e)
+        {
+            return e.StatusCode switch
+            {
+                StatusCode.InvalidArgument or StatusCode.FailedPrecondition => Problem(StatusCodes.Status400BadRequest, e.Status.Detail),
+                StatusCode.NotFound => Problem(StatusCodes.Status404NotFound, e.Status.Detail),
+                StatusCode.PermissionDenied => Problem(StatusCodes.Status403Forbidden, "You are not a member of this group (or may not do this in it)."),
+                StatusCode.AlreadyExists => Problem(StatusCodes.Status409Conflict, e.Status.Detail),
+                _ => Problem(StatusCodes.Status503ServiceUnavailable, "Groups are unavailable right now; try again shortly."),
+            };
+        }
+    }
+
+    private static async Task<JsonElement?> ReadJsonAsync(HttpContext http)
+    {
+        if (!http.Request.HasJsonContentType())
+        {
+            return null;
+        }
+        try
+        {
+            using var document = await JsonDocument.ParseAsync(http.Request.Body, cancellationToken: http.RequestAborted);
+            return document.RootElement.Clone();
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
+    private static IResult Problem(int status, string detail) => Results.Problem(statusCode: status, detail: detail);
+
+    private sealed record GroupJson(string Id, string Name, string Owner, IReadOnlyList<string> Members)
+    {
+        public static GroupJson Of(Group g) => new(g.Id, g.Name, g.Owner, [.. g.Members]);
+    }
+}
