@@ -1,22 +1,16 @@
-using Chat.ChatService.Grpc;
-using Chat.ChatService.Storage;
+using Chat.ChatService.Extensions;
 using Chat.ServiceDefaults;
 using Chat.ServiceDefaults.Discovery;
-using MongoDB.Driver;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
-builder.AddGrpcServiceDefaults(o =>
-{
-    o.DependencyName = "the message store";
-    o.Outages.Add(e => e is MongoConnectionException or TimeoutException);
-});
+builder.AddGrpcServiceDefaults();
 builder.AddConsulRegistration("chat-service", ConsulCheckKind.Grpc);
+builder.AddChatGrpc();
 builder.AddMessageStore();
 
 var app = builder.Build();
-await app.InitializeMessageStoreAsync();
 app.MapDefaultEndpoints();
 app.MapGrpcDefaultEndpoints();
-app.MapGrpcService<ChatGrpcService>();
+app.MapChatGrpc();
 app.Run();

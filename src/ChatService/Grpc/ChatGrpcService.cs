@@ -1,83 +1,189 @@
+using Chat.ChatService.Groups;
+using Chat.ChatService.Messages;
 using Chat.ChatService.Storage;
 using Chat.Contracts.Chat.V1;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
+using Microsoft.Extensions.Options;
+using static Chat.ChatService.Grpc.RequestValidation;
 
 namespace Chat.ChatService.Grpc;
 
-/// <summary>chat.v1.ChatService: the 1:1 message path (groups, read marks and the conversation list come later).</summary>
-public sealed partial class ChatGrpcService(IMessageStore store, ILogger<ChatGrpcService> logger) : Contracts.Chat.V1.ChatService.ChatServiceBase
+/// <summary>
+/// chat.v1.ChatService: validates, hands to the stores, maps back. Group calls need the
+/// conversation store, which only the PostgreSQL store has so far; without it they answer
+/// Unimplemented.
+/// </summary>
+internal sealed partial class ChatGrpcService(
+    IMessageStore store,
+    IOptions<GroupOptions> groupOptions,
+    ILogger<ChatGrpcService> logger,
+    IConversationStore? conversations = null) : Contracts.Chat.V1.ChatService.ChatServiceBase
 {
+    private readonly GroupOptions _groups = groupOptions.Value;
+
     public override async Task<StoreMessageResponse> StoreMessage(StoreMessageRequest request, ServerCallContext context)
     {
-        MessageRules.RequireUser(request.Sender, "sender");
-        if (request.GroupId.Length > 0)
+        RequireName(request.Sender, "sender");
+        var toGroup = IsGroup(request.Recipient, "recipient", request.GroupId);
+        RequireName(toGroup ? request.GroupId : request.Recipient, toGroup ? "group_id" : "recipient");
+        RequireText(request.Text);
+        RequireClientId(request.ClientId);
+
+        var clientId = request.ClientId.Length == 0 ? null : request.ClientId;
+        var result = toGroup
+            ? await Conversations.StoreGroupMessageAsync(new NewGroupMessage(request.Sender, request.GroupId, request.Text, clientId), context.CancellationToken)
+            : await store.StoreAsync(new NewMessage(request.Sender, request.Recipient, request.Text, clientId), context.CancellationToken);
+        LogStored(logger, MessageId.Format(result.Message.Id), result.Duplicate);
+        var response = new StoreMessageResponse
         {
-            throw new RpcException(new Status(StatusCode.Unimplemented, "group messages are not available yet"));
-        }
-        MessageRules.RequireUser(request.Recipient, "recipient");
-        MessageRules.RequireText(request.Text);
-        MessageRules.RequireClientId(request.ClientId);
-        var result = await store.StoreAsync(
-            new NewMessage(request.Sender, request.Recipient, request.Text, request.ClientId.Length > 0 ? request.ClientId : null),
-            context.CancellationToken);
-        if (!result.Duplicate)
+            Message = result.Message.ToContract(),
+            Duplicate = result.Duplicate,
+            PreviousId = MessageId.Format(result.PreviousId),
+        };
+        foreach (var (member, previous) in result.MemberPreviousIds)
         {
-            LogStored(logger, result.Message.Id);
+            response.MemberPreviousIds[member] = MessageId.Format(previous);
         }
-        return new StoreMessageResponse { Message = ToContract(result.Message), Duplicate = result.Duplicate, PreviousId = result.PreviousId };
+        return response;
     }
 
     public override async Task<GetHistoryResponse> GetHistory(GetHistoryRequest request, ServerCallContext context)
     {
-        MessageRules.RequireUser(request.User, "user");
-        if (request.GroupId.Length > 0)
+        RequireName(request.User, "user");
+        var ofGroup = IsGroup(request.Peer, "peer", request.GroupId);
+        RequireName(ofGroup ? request.GroupId : request.Peer, ofGroup ? "group_id" : "peer");
+        var before = RequireId(request.Before, "before");
+        var limit = MessageLimits.PageSize(request.Limit, MessageLimits.DefaultHistoryPage, MessageLimits.MaxHistoryPage);
+
+        var page = ofGroup
+            ? await Conversations.GetGroupHistoryAsync(request.User, request.GroupId, before, limit, context.CancellationToken)
+            : await store.GetConversationAsync(request.User, request.Peer, before, limit, context.CancellationToken);
+        var response = new GetHistoryResponse
         {
-            throw new RpcException(new Status(StatusCode.Unimplemented, "group history is not available yet"));
-        }
-        MessageRules.RequireUser(request.Peer, "peer");
-        MessageRules.RequireCursor(request.Before, "before");
-        var limit = MessageRules.PageSize(request.Limit, MessageRules.DefaultHistoryPage, MessageRules.MaxHistoryPage);
-        // One more than asked tells whether an older page exists.
-        var page = await store.HistoryAsync(request.User, request.Peer, request.Before, limit + 1, context.CancellationToken);
-        var response = new GetHistoryResponse();
-        response.Messages.AddRange(page.Take(limit).Select(ToContract));
-        if (page.Count > limit)
-        {
-            response.NextBefore = page[limit - 1].Id;
-        }
+            NextBefore = page.HasMore ? MessageId.Format(page.Messages[^1].Id) : "",
+        };
+        response.Messages.AddRange(page.Messages.Select(m => m.ToContract()));
         return response;
     }
 
     public override async Task<SyncMessagesResponse> SyncMessages(SyncMessagesRequest request, ServerCallContext context)
     {
-        MessageRules.RequireUser(request.User, "user");
-        MessageRules.RequireCursor(request.After, "after");
-        var limit = MessageRules.PageSize(request.Limit, MessageRules.DefaultSyncPage, MessageRules.MaxSyncPage);
-        var page = await store.SyncAsync(request.User, request.After.Length > 0 ? request.After : null, limit, context.CancellationToken);
-        var response = new SyncMessagesResponse { HasMore = page.HasMore, After = page.After };
-        response.Messages.AddRange(page.Messages.Select(ToContract));
+        RequireName(request.User, "user");
+        long? after = request.After.Length == 0 ? null : RequireId(request.After, "after");
+        var limit = MessageLimits.PageSize(request.Limit, MessageLimits.DefaultSyncPage, MessageLimits.MaxSyncPage);
+
+        var page = await store.GetInboxAsync(request.User, after, limit, context.CancellationToken);
+        var response = new SyncMessagesResponse
+        {
+            HasMore = page.HasMore,
+            After = MessageId.Format(page.After),
+        };
+        response.Messages.AddRange(page.Messages.Select(m => m.ToContract()));
         return response;
     }
 
     public override async Task<AckDeliveredResponse> AckDelivered(AckDeliveredRequest request, ServerCallContext context)
     {
-        MessageRules.RequireUser(request.User, "user");
-        MessageRules.RequireCursor(request.UpTo, "up_to");
-        return new AckDeliveredResponse { DeliveredUpTo = await store.AckDeliveredAsync(request.User, request.UpTo, context.CancellationToken) };
+        RequireName(request.User, "user");
+        if (request.UpTo.Length == 0)
+        {
+            throw Invalid("up_to is required");
+        }
+        var upTo = RequireId(request.UpTo, "up_to");
+
+        var mark = await store.AdvanceDeliveryMarkAsync(request.User, upTo, context.CancellationToken);
+        return new AckDeliveredResponse { DeliveredUpTo = MessageId.Format(mark) };
     }
 
-    private static Message ToContract(StoredMessage m) => new()
+    public override async Task<Group> CreateGroup(CreateGroupRequest request, ServerCallContext context)
     {
-        Id = m.Id,
-        Sender = m.Sender,
-        Recipient = m.Recipient,
-        Text = m.Text,
-        SentAt = Timestamp.FromDateTime(DateTime.SpecifyKind(m.SentAt, DateTimeKind.Utc)),
-        ClientId = m.ClientId ?? "",
-    };
+        RequireName(request.Owner, "owner");
+        RequireGroupName(request.Name, _groups.MaxNameLength);
+        foreach (var member in request.Members)
+        {
+            RequireName(member, "members");
+        }
+        var group = await Conversations.CreateGroupAsync(request.Owner, request.Name, request.Members, _groups.MaxMembers, context.CancellationToken);
+        return ToContract(group);
+    }
 
-    // The id only: who wrote to whom, and what, stays out of the log.
-    [LoggerMessage(EventId = 20, Level = LogLevel.Debug, Message = "Stored message {Id}")]
-    private static partial void LogStored(ILogger logger, string id);
+    public override async Task<Group> GetGroup(GetGroupRequest request, ServerCallContext context)
+    {
+        RequireName(request.User, "user");
+        RequireName(request.GroupId, "group_id");
+        return ToContract(await Conversations.GetGroupAsync(request.User, request.GroupId, context.CancellationToken));
+    }
+
+    public override async Task<ListGroupsResponse> ListGroups(ListGroupsRequest request, ServerCallContext context)
+    {
+        RequireName(request.User, "user");
+        var response = new ListGroupsResponse();
+        response.Groups.AddRange((await Conversations.ListGroupsAsync(request.User, context.CancellationToken)).Select(ToContract));
+        return response;
+    }
+
+    public override async Task<Group> AddGroupMember(AddGroupMemberRequest request, ServerCallContext context)
+    {
+        RequireName(request.User, "user");
+        RequireName(request.GroupId, "group_id");
+        RequireName(request.Username, "username");
+        return ToContract(await Conversations.AddMemberAsync(request.User, request.GroupId, request.Username, _groups.MaxMembers, context.CancellationToken));
+    }
+
+    public override async Task<Group> RemoveGroupMember(RemoveGroupMemberRequest request, ServerCallContext context)
+    {
+        RequireName(request.User, "user");
+        RequireName(request.GroupId, "group_id");
+        RequireName(request.Username, "username");
+        return ToContract(await Conversations.RemoveMemberAsync(request.User, request.GroupId, request.Username, context.CancellationToken));
+    }
+
+    public override async Task<MarkReadResponse> MarkRead(MarkReadRequest request, ServerCallContext context)
+    {
+        RequireName(request.User, "user");
+        var ofGroup = IsGroup(request.Peer, "peer", request.GroupId);
+        RequireName(ofGroup ? request.GroupId : request.Peer, ofGroup ? "group_id" : "peer");
+        if (request.UpTo.Length == 0)
+        {
+            throw Invalid("up_to is required");
+        }
+        var upTo = RequireId(request.UpTo, "up_to");
+
+        var conversation = ofGroup ? new ConversationRef(null, request.GroupId) : new ConversationRef(request.Peer, null);
+        var mark = await Conversations.MarkReadAsync(request.User, conversation, upTo, context.CancellationToken);
+        return new MarkReadResponse { ReadUpTo = MessageId.Format(mark.UpTo), Advanced = mark.Advanced };
+    }
+
+    public override async Task<ListConversationsResponse> ListConversations(ListConversationsRequest request, ServerCallContext context)
+    {
+        RequireName(request.User, "user");
+        var limit = MessageLimits.PageSize(request.Limit, MessageLimits.DefaultConversationPage, MessageLimits.MaxConversationPage);
+
+        var page = await Conversations.ListConversationsAsync(request.User, limit, request.Page, context.CancellationToken);
+        var response = new ListConversationsResponse { NextPage = page.NextPage ?? "" };
+        response.Conversations.AddRange(page.Conversations.Select(c => new Conversation
+        {
+            Peer = c.Peer ?? "",
+            GroupId = c.GroupId ?? "",
+            Name = c.Name ?? "",
+            LastMessage = c.LastMessage?.ToContract(),
+            Unread = c.Unread,
+            ReadUpTo = MessageId.Format(c.ReadUpTo),
+        }));
+        return response;
+    }
+
+    private IConversationStore Conversations =>
+        conversations ?? throw new RpcException(new Status(StatusCode.Unimplemented, "groups, read marks and the conversation list need the PostgreSQL store"));
+
+    private static Group ToContract(GroupRecord g)
+    {
+        var group = new Group { Id = g.Id, Name = g.Name, Owner = g.Owner, CreatedAt = Timestamp.FromDateTimeOffset(g.CreatedAt) };
+        group.Members.AddRange(g.Members);
+        return group;
+    }
+
+    [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "Stored message {MessageId} (duplicate: {Duplicate})")]
+    private static partial void LogStored(ILogger logger, string messageId, bool duplicate);
 }

@@ -1,232 +1,90 @@
+using Chat.ChatService.Messages;
 using Npgsql;
+using NpgsqlTypes;
+using static Chat.ChatService.Storage.Postgres.PostgresRows;
 
 namespace Chat.ChatService.Storage.Postgres;
 
 /// <summary>
-/// Messages in PostgreSQL. Storing takes, in one transaction, the "head" rows of sender and
-/// recipient (their last ids) with row locks, in name order so two transactions never wait on each
-/// other in a cycle; the new id is above both heads; both heads move to it; the transaction commits.
-/// A later message to the same user must wait for that lock, so it gets a greater id and commits
-/// after: readers never see a user's ids appear out of order, however many replicas write.
+/// The PostgreSQL message store (Npgsql and SQL). How a store keeps ids ordered is in
+/// <see cref="PostgresMessageWriter"/>; the inbox a user syncs is their 1:1 messages and the
+/// group messages fanned out to them.
 /// </summary>
-public sealed partial class PostgresMessageStore(NpgsqlDataSource dataSource, MessageIds ids, ILogger<PostgresMessageStore> logger) : IMessageStore
+public sealed class PostgresMessageStore(PostgresDatabase database, TimeProvider clock) : IMessageStore
 {
-    private static readonly TimeSpan InitializePatience = TimeSpan.FromSeconds(60);
+    public Task InitializeAsync(CancellationToken cancellationToken) => database.InitializeAsync(cancellationToken);
 
-    public async Task InitializeAsync(CancellationToken cancellationToken)
+    public Task PingAsync(CancellationToken cancellationToken) => database.RunAsync(async c =>
     {
-        var giveUpAt = DateTime.UtcNow + InitializePatience;
-        while (true)
+        await using var command = new NpgsqlCommand("SELECT 1", c);
+        return await command.ExecuteScalarAsync(cancellationToken);
+    }, cancellationToken);
+
+    public Task<StoreResult> StoreAsync(NewMessage message, CancellationToken cancellationToken)
+    {
+        var outgoing = new Outgoing(message.Sender, message.Recipient, null, [message.Recipient], message.Text, message.ClientId);
+        return PostgresMessageWriter.StoreAsync(database, message.Sender, message.ClientId, async c =>
         {
-            try
-            {
-                await ApplySchemaAsync(cancellationToken);
-                return;
-            }
-            catch (NpgsqlException e) when (e is not PostgresException && DateTime.UtcNow < giveUpAt)
-            {
-                LogWaiting(logger, e.Message);
-                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
-            }
-        }
+            await using var transaction = await c.BeginTransactionAsync(cancellationToken);
+            var result = await PostgresMessageWriter.WriteAsync(c, transaction, outgoing, clock.GetUtcNow(), cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            return result;
+        }, cancellationToken);
     }
 
-    private async Task ApplySchemaAsync(CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        // One replica migrates at a time; the others wait here and find the work done.
-        await Execute(connection, "SELECT pg_advisory_xact_lock(7002)", cancellationToken);
-        await Execute(connection, "CREATE TABLE IF NOT EXISTS schema_version (version int NOT NULL)", cancellationToken);
-        await using var read = new NpgsqlCommand("SELECT coalesce(max(version), 0) FROM schema_version", connection);
-        var version = (int)(await read.ExecuteScalarAsync(cancellationToken))!;
-        for (var step = version; step < PostgresSchema.Steps.Count; step++)
-        {
-            await Execute(connection, PostgresSchema.Steps[step], cancellationToken);
-            await Execute(connection, $"INSERT INTO schema_version VALUES ({step + 1})", cancellationToken);
-        }
-        await transaction.CommitAsync(cancellationToken);
-        LogSchema(logger, PostgresSchema.Steps.Count);
-    }
+    public Task<MessagePage> GetConversationAsync(string user, string peer, long before, int limit, CancellationToken cancellationToken) =>
+        database.RunAsync(c => ConversationPageAsync(c, ConversationKey.Direct(user, peer), before, limit, cancellationToken), cancellationToken);
 
-    public async Task<StoreResult> StoreAsync(NewMessage message, CancellationToken cancellationToken)
-    {
-        try
+    public Task<InboxPage> GetInboxAsync(string user, long? after, int limit, CancellationToken cancellationToken) =>
+        database.RunAsync(async c =>
         {
-            return await StoreNewAsync(message, cancellationToken);
-        }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation && e.ConstraintName == "ux_messages_sender_client")
-        {
-            // Someone stored this (sender, clientId) first: answer with that message.
-            var first = await FindByClientIdAsync(message.Sender, message.ClientId!, cancellationToken)
-                ?? throw new InvalidOperationException("a unique violation on (sender, client_id) without the row");
-            return new StoreResult(first.Message, Duplicate: true, first.PreviousId);
-        }
-    }
-
-    private async Task<StoreResult> StoreNewAsync(NewMessage message, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        string[] participants = message.Sender == message.Recipient ? [message.Sender] : [message.Sender, message.Recipient];
-        await using (var ensure = new NpgsqlCommand("INSERT INTO inbox_heads (username) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING", connection, transaction))
-        {
-            ensure.Parameters.AddWithValue(participants);
-            await ensure.ExecuteNonQueryAsync(cancellationToken);
-        }
-        var heads = new Dictionary<string, string>(StringComparer.Ordinal);
-        var previousId = "";
-        await using (var lockHeads = new NpgsqlCommand(
-            "SELECT username, last_id, last_received_id FROM inbox_heads WHERE username = ANY($1) ORDER BY username FOR UPDATE", connection, transaction))
-        {
-            lockHeads.Parameters.AddWithValue(participants);
-            await using var reader = await lockHeads.ExecuteReaderAsync(cancellationToken);
+            // One statement, so the mark and the page are read from the same snapshot.
+            await using var command = new NpgsqlCommand($"""
+                WITH start AS (
+                    SELECT COALESCE($2, (SELECT up_to FROM delivery_marks WHERE username = $1), 0) AS after
+                ),
+                page AS (
+                    (SELECT id FROM messages, start WHERE recipient = $1 AND id > start.after ORDER BY id LIMIT $3)
+                    UNION ALL
+                    (SELECT message_id FROM inbox_entries, start WHERE username = $1 AND message_id > start.after ORDER BY message_id LIMIT $3)
+                )
+                SELECT start.after, m.* FROM start
+                LEFT JOIN LATERAL (
+                    SELECT {MessageColumns} FROM messages WHERE id IN (SELECT id FROM page) ORDER BY id LIMIT $3
+                ) m ON true
+                """, c);
+            command.Parameters.Add(Text(user));
+            command.Parameters.Add(new NpgsqlParameter { Value = after.HasValue ? after.Value : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
+            command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit + 1 });
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            long start = 0;
+            var messages = new List<StoredMessage>();
             while (await reader.ReadAsync(cancellationToken))
             {
-                heads[reader.GetString(0)] = reader.GetString(1);
-                if (reader.GetString(0) == message.Recipient)
-                {
-                    previousId = reader.GetString(2);
-                }
-            }
-        }
-        var (id, sentAt) = ids.Next(heads[message.Sender], heads[message.Recipient]);
-        await using (var insert = new NpgsqlCommand(
-            """
-            WITH stored AS (
-                INSERT INTO messages (id, sender, recipient, body, sent_at, client_id, previous_id) VALUES ($1, $2, $3, $4, $5, $6, $7)
-                RETURNING id
-            )
-            UPDATE inbox_heads
-            SET last_id = (SELECT id FROM stored),
-                last_received_id = CASE WHEN username = $3 THEN (SELECT id FROM stored) ELSE last_received_id END
-            WHERE username = ANY($8)
-            """, connection, transaction))
-        {
-            insert.Parameters.AddWithValue(id);
-            insert.Parameters.AddWithValue(message.Sender);
-            insert.Parameters.AddWithValue(message.Recipient);
-            insert.Parameters.AddWithValue(message.Text);
-            insert.Parameters.AddWithValue(sentAt);
-            insert.Parameters.AddWithValue((object?)message.ClientId ?? DBNull.Value);
-            insert.Parameters.AddWithValue(previousId);
-            insert.Parameters.AddWithValue(participants);
-            await insert.ExecuteNonQueryAsync(cancellationToken);
-        }
-        await transaction.CommitAsync(cancellationToken);
-        return new StoreResult(new StoredMessage(id, message.Sender, message.Recipient, message.Text, sentAt, message.ClientId), Duplicate: false, previousId);
-    }
-
-    private async Task<(StoredMessage Message, string PreviousId)?> FindByClientIdAsync(string sender, string clientId, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand(
-            "SELECT id, sender, recipient, body, sent_at, client_id, previous_id FROM messages WHERE sender = $1 AND client_id = $2");
-        command.Parameters.AddWithValue(sender);
-        command.Parameters.AddWithValue(clientId);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? (Read(reader), reader.GetString(6)) : null;
-    }
-
-    public async Task<IReadOnlyList<StoredMessage>> HistoryAsync(string user, string peer, string? before, int limit, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand(
-            """
-            SELECT id, sender, recipient, body, sent_at, client_id FROM messages
-            WHERE LEAST(sender, recipient) = LEAST($1, $2) AND GREATEST(sender, recipient) = GREATEST($1, $2)
-              AND ($3 = '' OR id < $3)
-            ORDER BY id DESC LIMIT $4
-            """);
-        command.Parameters.AddWithValue(user);
-        command.Parameters.AddWithValue(peer);
-        command.Parameters.AddWithValue(before ?? "");
-        command.Parameters.AddWithValue(limit);
-        return await ReadAllAsync(command, cancellationToken);
-    }
-
-    public async Task<SyncPage> SyncAsync(string user, string? after, int limit, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand(
-            """
-            WITH start AS (
-                SELECT coalesce($2, (SELECT delivered_up_to FROM inbox_heads WHERE username = $1), '') COLLATE "C" AS after
-            )
-            SELECT start.after, m.id, m.sender, m.recipient, m.body, m.sent_at, m.client_id
-            FROM start LEFT JOIN LATERAL (
-                SELECT * FROM messages WHERE recipient = $1 AND id > start.after ORDER BY id LIMIT $3
-            ) m ON true
-            """);
-        command.Parameters.AddWithValue(user);
-        command.Parameters.AddWithValue(NpgsqlTypes.NpgsqlDbType.Text, (object?)after ?? DBNull.Value);
-        command.Parameters.AddWithValue(limit + 1);
-        var messages = new List<StoredMessage>();
-        var start = after ?? "";
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
-        {
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                start = reader.GetString(0);
+                start = reader.GetInt64(0);
                 if (!reader.IsDBNull(1))
                 {
-                    messages.Add(new StoredMessage(reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
-                        reader.GetFieldValue<DateTime>(5), reader.IsDBNull(6) ? null : reader.GetString(6)));
+                    messages.Add(ReadMessage(reader, offset: 1));
                 }
             }
-        }
-        var hasMore = messages.Count > limit;
-        return new SyncPage(start, hasMore ? messages[..limit] : messages, hasMore);
-    }
+            // The lateral page is ordered, but the join's output order is not promised: sort here.
+            messages.Sort((a, b) => a.Id.CompareTo(b.Id));
+            var page = Page(messages, limit);
+            return new InboxPage(start, page.Messages, page.HasMore);
+        }, cancellationToken);
 
-    public async Task<string> AckDeliveredAsync(string user, string upTo, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand(
-            """
-            INSERT INTO inbox_heads (username, delivered_up_to) VALUES ($1, $2)
-            ON CONFLICT (username) DO UPDATE SET delivered_up_to = GREATEST(inbox_heads.delivered_up_to, EXCLUDED.delivered_up_to)
-            RETURNING delivered_up_to
-            """);
-        command.Parameters.AddWithValue(user);
-        command.Parameters.AddWithValue(upTo);
-        return (string)(await command.ExecuteScalarAsync(cancellationToken))!;
-    }
-
-    public async Task<bool> PingAsync(CancellationToken cancellationToken)
-    {
-        try
+    public Task<long> AdvanceDeliveryMarkAsync(string user, long upTo, CancellationToken cancellationToken) =>
+        database.RunAsync(async c =>
         {
-            await using var command = dataSource.CreateCommand("SELECT 1");
-            await command.ExecuteScalarAsync(cancellationToken);
-            return true;
-        }
-        catch (NpgsqlException)
-        {
-            return false;
-        }
-    }
-
-    private static async Task<IReadOnlyList<StoredMessage>> ReadAllAsync(NpgsqlCommand command, CancellationToken cancellationToken)
-    {
-        var messages = new List<StoredMessage>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            messages.Add(Read(reader));
-        }
-        return messages;
-    }
-
-    private static StoredMessage Read(NpgsqlDataReader reader) => new(
-        reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3),
-        reader.GetFieldValue<DateTime>(4), reader.IsDBNull(5) ? null : reader.GetString(5));
-
-    private static async Task Execute(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
-    {
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
-
-    [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "Waiting for the message database: {Reason}")]
-    private static partial void LogWaiting(ILogger logger, string reason);
-
-    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Message database schema at version {Version}")]
-    private static partial void LogSchema(ILogger logger, int version);
+            // Capped at the last message the user received, so a wild ack cannot hide future ones.
+            await using var command = new NpgsqlCommand("""
+                INSERT INTO delivery_marks AS d (username, up_to)
+                VALUES ($1, LEAST($2, COALESCE((SELECT last_received_id FROM inbox_heads WHERE username = $1), 0)))
+                ON CONFLICT (username) DO UPDATE SET up_to = GREATEST(d.up_to, EXCLUDED.up_to)
+                RETURNING up_to
+                """, c);
+            command.Parameters.Add(Text(user));
+            command.Parameters.Add(Bigint(upTo));
+            return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+        }, cancellationToken);
 }

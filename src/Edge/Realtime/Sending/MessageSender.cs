@@ -22,6 +22,9 @@ public sealed partial class MessageSender(
     // lost answer still stores one message; they are never shown to clients.
     private const string GeneratedKeyPrefix = "~edge:";
 
+    // Never an id: a connection seeing it always checks the store before writing the message.
+    private const string UnknownPreviousId = "?";
+
     public async Task<Answer> SendAsync(string sender, SendFrame frame, CancellationToken aborted)
     {
         if (frame.Group is { } group)
@@ -59,7 +62,10 @@ public sealed partial class MessageSender(
         {
             var stored = await StoreAsync(new StoreMessageRequest { Sender = sender, GroupId = group }, frame, aborted);
             var message = stored.Message;
-            foreach (var (member, previousId) in stored.MemberPreviousIds)
+            var members = stored.MemberPreviousIds.Count > 0
+                ? stored.MemberPreviousIds
+                : await UnknownPlacesAsync(sender, group, aborted);
+            foreach (var (member, previousId) in members)
             {
                 var busEvent = BusEvent.ForMessage(message.Id, previousId, message.Sender, to: null, group, message.Text, message.SentAt.ToDateTime());
                 await PublishAsync(member, busEvent);
@@ -75,6 +81,17 @@ public sealed partial class MessageSender(
         {
             return Failure(e, frame.ClientId);
         }
+    }
+
+    /// <summary>
+    /// A retry's duplicate comes back without the members' previous ids: publish it to every
+    /// member with a previous id no connection has, so each fills its stream from the store.
+    /// </summary>
+    private async Task<IDictionary<string, string>> UnknownPlacesAsync(string sender, string group, CancellationToken aborted)
+    {
+        var found = await chat.GetGroupAsync(new GetGroupRequest { User = sender, GroupId = group },
+            deadline: DateTime.UtcNow + options.Value.CallTimeout, cancellationToken: aborted);
+        return found.Members.ToDictionary(m => m, _ => UnknownPreviousId, StringComparer.Ordinal);
     }
 
     private async Task<StoreMessageResponse> StoreAsync(StoreMessageRequest request, SendFrame frame, CancellationToken aborted)

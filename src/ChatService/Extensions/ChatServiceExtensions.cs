@@ -1,0 +1,72 @@
+using Chat.ChatService.Groups;
+using Chat.ChatService.Grpc;
+using Chat.ChatService.Storage;
+using Chat.ChatService.Storage.Mongo;
+using Chat.ChatService.Storage.Postgres;
+using Chat.ServiceDefaults;
+using Microsoft.Extensions.Options;
+using MongoDB.Driver;
+using Npgsql;
+
+namespace Chat.ChatService.Extensions;
+
+/// <summary>The chat service's parts, as Program.cs names them.</summary>
+public static class ChatServiceExtensions
+{
+    /// <summary>A reachable server is picked within this time, or the call answers Unavailable.</summary>
+    private static readonly TimeSpan MongoServerSelectionTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>The message store chosen by configuration, its schema applied at start, its readiness reported.</summary>
+    public static IHostApplicationBuilder AddMessageStore(this IHostApplicationBuilder builder)
+    {
+        var configuration = builder.Configuration;
+        builder.Services.AddSingleton(TimeProvider.System);
+        switch (StoreProviderSelection.Choose(configuration))
+        {
+            case StoreProvider.MongoDb:
+                var mongo = Required(configuration, "MongoDb");
+                var url = MongoUrl.Create(mongo);
+                var settings = MongoClientSettings.FromUrl(url);
+                settings.ServerSelectionTimeout = MongoServerSelectionTimeout;
+                builder.Services.AddSingleton<IMongoClient>(new MongoClient(settings));
+                builder.Services.AddSingleton<IMessageStore>(sp => new MongoMessageStore(
+                    sp.GetRequiredService<IMongoClient>(), url.DatabaseName ?? "chat", sp.GetRequiredService<TimeProvider>()));
+                break;
+            default:
+                var postgres = Required(configuration, "Messages");
+                builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(postgres));
+                builder.Services.AddSingleton<PostgresDatabase>();
+                builder.Services.AddSingleton<PostgresMessageStore>();
+                builder.Services.AddOptions<GroupCommitOptions>().BindConfiguration(GroupCommitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+                builder.Services.AddSingleton<GroupCommitMessageStore>();
+                builder.Services.AddSingleton<IMessageStore>(sp => sp.GetRequiredService<IOptions<GroupCommitOptions>>().Value.Enabled
+                    ? sp.GetRequiredService<GroupCommitMessageStore>()
+                    : sp.GetRequiredService<PostgresMessageStore>());
+                // Groups, read marks and the conversation list exist on PostgreSQL only, for now.
+                builder.Services.AddSingleton<IConversationStore, PostgresConversationStore>();
+                break;
+        }
+        builder.Services.AddHostedService<StoreInitializer>();
+        builder.Services.AddHealthChecks().AddCheck<StoreHealthCheck>("message-store", tags: [ServiceDefaultsExtensions.ReadyTag]);
+        return builder;
+    }
+
+    /// <summary>Store failures mapped to gRPC status codes on every call.</summary>
+    public static IHostApplicationBuilder AddChatGrpc(this IHostApplicationBuilder builder)
+    {
+        builder.Services.Configure<global::Grpc.AspNetCore.Server.GrpcServiceOptions>(o => o.Interceptors.Add<StoreFailureInterceptor>());
+        builder.Services.AddOptions<GroupOptions>().BindConfiguration(GroupOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        return builder;
+    }
+
+    public static WebApplication MapChatGrpc(this WebApplication app)
+    {
+        app.MapGrpcService<ChatGrpcService>();
+        return app;
+    }
+
+    private static string Required(IConfiguration configuration, string name) =>
+        configuration.GetConnectionString(name) is { Length: > 0 } value
+            ? value
+            : throw new InvalidOperationException($"ConnectionStrings:{name} is not set.");
+}

@@ -1,0 +1,27 @@
+namespace Chat.ChatService.Messages;
+
+/// <summary>The limits of the contract (PROTOCOL.md), in one place.</summary>
+public static class MessageLimits
+{
+    /// <summary>Longest text, in bytes of UTF-8 (4 KiB).</summary>
+    public const int MaxTextBytes = 4096;
+
+    /// <summary>Longest idempotency key, in characters.</summary>
+    public const int MaxClientIdLength = 64;
+
+    /// <summary>Longest username or group id accepted; the Edge validates usernames more strictly.</summary>
+    public const int MaxNameLength = 64;
+
+    public const int DefaultHistoryPage = 50;
+    public const int MaxHistoryPage = 200;
+
+    public const int DefaultSyncPage = 100;
+    public const int MaxSyncPage = 500;
+
+    public const int DefaultConversationPage = 50;
+    public const int MaxConversationPage = 200;
+
+    /// <summary>0 (or less) means the default; anything above the cap is the cap.</summary>
+    public static int PageSize(int requested, int defaultSize, int max) =>
+        requested <= 0 ? defaultSize : Math.Min(requested, max);
+}

@@ -1,0 +1,109 @@
+using Npgsql;
+using static Chat.ChatService.Storage.Postgres.PostgresRows;
+
+namespace Chat.ChatService.Storage.Postgres;
+
+/// <summary>
+/// Writes many 1:1 messages in one transaction with the guarantees of
+/// <see cref="PostgresMessageWriter"/>: the inbox heads of every sender and recipient in the
+/// batch are locked in username order, ids are handed out in the batch's order above those heads,
+/// and the locks are held until the commit. Because every store locks its sender's head, the
+/// client ids looked up under that lock cannot be stored by anyone else meanwhile.
+/// </summary>
+internal static class PostgresBatchWriter
+{
+    public static async Task<StoreResult[]> WriteAsync(NpgsqlConnection connection, IReadOnlyList<NewMessage> batch, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        string[] users = [.. batch.SelectMany(m => new[] { m.Sender, m.Recipient }).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
+
+        var heads = new Dictionary<string, (long LastId, long LastReceivedId)>(StringComparer.Ordinal);
+        var stored = new Dictionary<(string Sender, string ClientId), StoreResult>();
+        await using (var read = new NpgsqlBatch(connection, transaction))
+        {
+            read.BatchCommands.Add(Command(
+                "INSERT INTO inbox_heads (username) SELECT u FROM unnest($1) AS u ORDER BY u COLLATE \"C\" ON CONFLICT DO NOTHING",
+                TextArray(users)));
+            read.BatchCommands.Add(Command(
+                "SELECT username, last_id, last_received_id FROM inbox_heads WHERE username = ANY($1) ORDER BY username COLLATE \"C\" FOR UPDATE",
+                TextArray(users)));
+            var keyed = batch.Where(m => m.ClientId is not null).ToList();
+            read.BatchCommands.Add(Command(
+                $"SELECT {MessageColumns}, previous_id FROM messages WHERE (sender, client_id) IN (SELECT * FROM unnest($1, $2))",
+                TextArray([.. keyed.Select(m => m.Sender)]), TextArray([.. keyed.Select(m => m.ClientId!)])));
+            await using var reader = await read.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                heads[reader.GetString(0)] = (reader.GetInt64(1), reader.GetInt64(2));
+            }
+            await reader.NextResultAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var message = ReadMessage(reader);
+                stored[(message.Sender, message.ClientId!)] = new StoreResult(message, reader.GetInt64(7), Duplicate: true);
+            }
+        }
+
+        var sentAt = TruncateToMicroseconds(now);
+        var results = new StoreResult[batch.Count];
+        var fresh = new List<StoreResult>();
+        // Messages of unrelated conversations share no head; this keeps their ids apart too.
+        long previousInBatch = 0;
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var m = batch[i];
+            if (m.ClientId is not null && stored.TryGetValue((m.Sender, m.ClientId), out var first))
+            {
+                results[i] = first with { Duplicate = true };
+                continue;
+            }
+            var id = MessageClock.NextId(now, [heads[m.Sender].LastId, heads[m.Recipient].LastId, previousInBatch]);
+            previousInBatch = id;
+            var previousId = heads[m.Recipient].LastReceivedId;
+            heads[m.Sender] = (id, heads[m.Sender].LastReceivedId);
+            heads[m.Recipient] = (id, id);
+            results[i] = new StoreResult(new StoredMessage(id, m.Sender, m.Recipient, null, m.Text, sentAt, m.ClientId), previousId, Duplicate: false);
+            fresh.Add(results[i]);
+            if (m.ClientId is not null)
+            {
+                stored[(m.Sender, m.ClientId)] = results[i];
+            }
+        }
+
+        if (fresh.Count > 0)
+        {
+            await using var write = new NpgsqlBatch(connection, transaction);
+            write.BatchCommands.Add(Command(
+                "UPDATE inbox_heads h SET last_id = n.last_id, last_received_id = n.last_received_id FROM unnest($1, $2, $3) AS n(username, last_id, last_received_id) WHERE h.username = n.username",
+                TextArray(users), BigintArray([.. users.Select(u => heads[u].LastId)]), BigintArray([.. users.Select(u => heads[u].LastReceivedId)])));
+            write.BatchCommands.Add(Command(
+                "INSERT INTO messages (id, conversation, sender, recipient, body, client_id, previous_id, sent_at) "
+                + "SELECT id, conversation, sender, recipient, body, NULLIF(client_id, ''), previous_id, $8 FROM unnest($1, $2, $3, $4, $5, $6, $7) "
+                + "AS n(id, conversation, sender, recipient, body, client_id, previous_id)",
+                BigintArray([.. fresh.Select(r => r.Message.Id)]),
+                TextArray([.. fresh.Select(r => Messages.ConversationKey.Direct(r.Message.Sender, r.Message.Recipient!))]),
+                TextArray([.. fresh.Select(r => r.Message.Sender)]),
+                TextArray([.. fresh.Select(r => r.Message.Recipient!)]),
+                TextArray([.. fresh.Select(r => r.Message.Text)]),
+                TextArray([.. fresh.Select(r => r.Message.ClientId ?? "")]),
+                BigintArray([.. fresh.Select(r => r.PreviousId)]),
+                new NpgsqlParameter<DateTimeOffset> { TypedValue = sentAt }));
+            // One row per user and conversation, at its latest id (a statement may touch a row once).
+            var latest = fresh
+                .SelectMany(r => new[] { (User: r.Message.Sender, Peer: r.Message.Recipient!, r.Message.Id), (User: r.Message.Recipient!, Peer: r.Message.Sender, r.Message.Id) })
+                .GroupBy(x => (x.User, x.Peer))
+                .Select(g => (g.Key.User, g.Key.Peer, Id: g.Max(x => x.Id)))
+                .ToList();
+            write.BatchCommands.Add(Command(
+                "INSERT INTO conversations (username, conversation, peer, last_activity) SELECT * FROM unnest($1, $2, $3, $4) "
+                + "ON CONFLICT (username, conversation) DO UPDATE SET last_activity = GREATEST(conversations.last_activity, EXCLUDED.last_activity)",
+                TextArray([.. latest.Select(x => x.User)]),
+                TextArray([.. latest.Select(x => Messages.ConversationKey.Direct(x.User, x.Peer))]),
+                TextArray([.. latest.Select(x => x.Peer)]),
+                BigintArray([.. latest.Select(x => x.Id)])));
+            await write.ExecuteNonQueryAsync(cancellationToken);
+        }
+        await transaction.CommitAsync(cancellationToken);
+        return results;
+    }
+}

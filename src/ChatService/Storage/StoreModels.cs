@@ -1,0 +1,30 @@
+namespace Chat.ChatService.Storage;
+
+/// <summary>A message to store; <see cref="ClientId"/> is null when the sender gave none.</summary>
+public sealed record NewMessage(string Sender, string Recipient, string Text, string? ClientId);
+
+/// <summary>A message as stored. Exactly one of <see cref="Recipient"/> and <see cref="GroupId"/> is set.</summary>
+public sealed record StoredMessage(
+    long Id,
+    string Sender,
+    string? Recipient,
+    string? GroupId,
+    string Text,
+    DateTimeOffset SentAt,
+    string? ClientId);
+
+/// <summary>
+/// The outcome of a store: the message, the id of the recipient's previous message (0 for their
+/// first), and whether it was already stored under the same sender and client id. For a group
+/// message, <see cref="MemberPreviousIds"/> holds every member's previous id instead.
+/// </summary>
+public sealed record StoreResult(StoredMessage Message, long PreviousId, bool Duplicate)
+{
+    public IReadOnlyDictionary<string, long> MemberPreviousIds { get; init; } = new Dictionary<string, long>();
+}
+
+/// <summary>One page of messages; <see cref="HasMore"/> when the next page is not empty.</summary>
+public sealed record MessagePage(IReadOnlyList<StoredMessage> Messages, bool HasMore);
+
+/// <summary>One page of a user's incoming messages, and the id it starts after (0: the beginning).</summary>
+public sealed record InboxPage(long After, IReadOnlyList<StoredMessage> Messages, bool HasMore);
