@@ -230,7 +230,7 @@ public sealed partial class ChatConnection
         var answer = parsed switch
         {
             InvalidFrame invalid => Answer.Error(invalid.Code, invalid.Message, invalid.ClientId),
-            SendFrame send => await _services.Sender.SendAsync(User, send, aborted),
+            SendFrame send => await _services.Sender.SendAsync(User, send, Reply, aborted),
             ReadFrame read => await _services.Signals.ReadAsync(User, read, aborted),
             TypingFrame typing => await _services.Signals.TypingAsync(User, typing, aborted),
             _ => Answer.Error(ErrorCodes.InvalidFrame, "this frame type is not supported", clientId: null),

@@ -25,11 +25,14 @@ public sealed partial class MessageSender(
     // Never an id: a connection seeing it always checks the store before writing the message.
     private const string UnknownPreviousId = "?";
 
-    public async Task<Answer> SendAsync(string sender, SendFrame frame, CancellationToken aborted)
+    /// <param name="reply">Writes the <c>sent</c> answer to the sending connection: called once the
+    /// message is stored and before it is published, so the sender sees <c>sent</c> before its own
+    /// copy of a group message.</param>
+    public async Task<Answer> SendAsync(string sender, SendFrame frame, Action<byte[]> reply, CancellationToken aborted)
     {
         if (frame.Group is { } group)
         {
-            return await SendToGroupAsync(sender, group, frame, aborted);
+            return await SendToGroupAsync(sender, group, frame, reply, aborted);
         }
         var recipient = frame.To!;
         try
@@ -40,10 +43,11 @@ public sealed partial class MessageSender(
             }
             var stored = await StoreAsync(new StoreMessageRequest { Sender = sender, Recipient = recipient }, frame, aborted);
             var message = stored.Message;
+            reply(ServerFrames.Sent(message.Id, frame.ClientId, recipient, group: null, message.SentAt.ToDateTime()));
             // Published even when it is a retry's duplicate: the first attempt may have been stored
             // with its answer lost (and so never published). Connections drop ids they have already.
             await PublishAsync(recipient, stored);
-            return Answer.Ok(ServerFrames.Sent(message.Id, frame.ClientId, recipient, group: null, message.SentAt.ToDateTime()));
+            return Answer.Silent;
         }
         catch (RpcException e)
         {
@@ -56,12 +60,13 @@ public sealed partial class MessageSender(
     /// removed member can no longer send) and copies it into every member's stream; each member's
     /// connections get it with their own previous id.
     /// </summary>
-    private async Task<Answer> SendToGroupAsync(string sender, string group, SendFrame frame, CancellationToken aborted)
+    private async Task<Answer> SendToGroupAsync(string sender, string group, SendFrame frame, Action<byte[]> reply, CancellationToken aborted)
     {
         try
         {
             var stored = await StoreAsync(new StoreMessageRequest { Sender = sender, GroupId = group }, frame, aborted);
             var message = stored.Message;
+            reply(ServerFrames.Sent(message.Id, frame.ClientId, to: null, group, message.SentAt.ToDateTime()));
             var members = stored.MemberPreviousIds.Count > 0
                 ? stored.MemberPreviousIds
                 : await UnknownPlacesAsync(sender, group, aborted);
@@ -70,7 +75,7 @@ public sealed partial class MessageSender(
                 var busEvent = BusEvent.ForMessage(message.Id, previousId, message.Sender, to: null, group, message.Text, message.SentAt.ToDateTime());
                 await PublishAsync(member, busEvent);
             }
-            return Answer.Ok(ServerFrames.Sent(message.Id, frame.ClientId, to: null, group, message.SentAt.ToDateTime()));
+            return Answer.Silent;
         }
         catch (RpcException e) when (e.StatusCode is StatusCode.NotFound or StatusCode.PermissionDenied)
         {
