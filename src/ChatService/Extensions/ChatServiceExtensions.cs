@@ -13,7 +13,7 @@ namespace Chat.ChatService.Extensions;
 /// <summary>The chat service's parts, as Program.cs names them.</summary>
 public static class ChatServiceExtensions
 {
-    /// <summary>A reachable server is picked within this time, or the call answers Unavailable.</summary>
+    /// <summary>A reachable server is picked within this time, or the call answers Unavailable (unless the URL says otherwise).</summary>
     private static readonly TimeSpan MongoServerSelectionTimeout = TimeSpan.FromSeconds(5);
 
     /// <summary>The message store chosen by configuration, its schema applied at start, its readiness reported.</summary>
@@ -27,10 +27,14 @@ public static class ChatServiceExtensions
                 var mongo = Required(configuration, "MongoDb");
                 var url = MongoUrl.Create(mongo);
                 var settings = MongoClientSettings.FromUrl(url);
-                settings.ServerSelectionTimeout = MongoServerSelectionTimeout;
+                if (!mongo.Contains("serverSelectionTimeoutMS", StringComparison.OrdinalIgnoreCase))
+                {
+                    settings.ServerSelectionTimeout = MongoServerSelectionTimeout;
+                }
                 builder.Services.AddSingleton<IMongoClient>(new MongoClient(settings));
-                builder.Services.AddSingleton<IMessageStore>(sp => new MongoMessageStore(
-                    sp.GetRequiredService<IMongoClient>(), url.DatabaseName ?? "chat", sp.GetRequiredService<TimeProvider>()));
+                builder.Services.AddSingleton(sp => new MongoCollections(sp.GetRequiredService<IMongoClient>(), url.DatabaseName ?? "chat"));
+                builder.Services.AddSingleton<IMessageStore, MongoMessageStore>();
+                builder.Services.AddSingleton<IConversationStore, MongoConversationStore>();
                 break;
             default:
                 var postgres = Required(configuration, "Messages");
@@ -42,7 +46,6 @@ public static class ChatServiceExtensions
                 builder.Services.AddSingleton<IMessageStore>(sp => sp.GetRequiredService<IOptions<GroupCommitOptions>>().Value.Enabled
                     ? sp.GetRequiredService<GroupCommitMessageStore>()
                     : sp.GetRequiredService<PostgresMessageStore>());
-                // Groups, read marks and the conversation list exist on PostgreSQL only, for now.
                 builder.Services.AddSingleton<IConversationStore, PostgresConversationStore>();
                 break;
         }

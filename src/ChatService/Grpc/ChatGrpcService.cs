@@ -10,15 +10,14 @@ using static Chat.ChatService.Grpc.RequestValidation;
 namespace Chat.ChatService.Grpc;
 
 /// <summary>
-/// chat.v1.ChatService: validates, hands to the stores, maps back. Group calls need the
-/// conversation store, which only the PostgreSQL store has so far; without it they answer
-/// Unimplemented.
+/// chat.v1.ChatService: validates, hands to the stores (messages; groups, read marks and the
+/// conversation list), maps back. Store failures become status codes in StoreFailureInterceptor.
 /// </summary>
 internal sealed partial class ChatGrpcService(
     IMessageStore store,
     IOptions<GroupOptions> groupOptions,
-    ILogger<ChatGrpcService> logger,
-    IConversationStore? conversations = null) : Contracts.Chat.V1.ChatService.ChatServiceBase
+    IConversationStore conversations,
+    ILogger<ChatGrpcService> logger) : Contracts.Chat.V1.ChatService.ChatServiceBase
 {
     private readonly GroupOptions _groups = groupOptions.Value;
 
@@ -32,7 +31,7 @@ internal sealed partial class ChatGrpcService(
 
         var clientId = request.ClientId.Length == 0 ? null : request.ClientId;
         var result = toGroup
-            ? await Conversations.StoreGroupMessageAsync(new NewGroupMessage(request.Sender, request.GroupId, request.Text, clientId), context.CancellationToken)
+            ? await conversations.StoreGroupMessageAsync(new NewGroupMessage(request.Sender, request.GroupId, request.Text, clientId), context.CancellationToken)
             : await store.StoreAsync(new NewMessage(request.Sender, request.Recipient, request.Text, clientId), context.CancellationToken);
         LogStored(logger, MessageId.Format(result.Message.Id), result.Duplicate);
         var response = new StoreMessageResponse
@@ -57,7 +56,7 @@ internal sealed partial class ChatGrpcService(
         var limit = MessageLimits.PageSize(request.Limit, MessageLimits.DefaultHistoryPage, MessageLimits.MaxHistoryPage);
 
         var page = ofGroup
-            ? await Conversations.GetGroupHistoryAsync(request.User, request.GroupId, before, limit, context.CancellationToken)
+            ? await conversations.GetGroupHistoryAsync(request.User, request.GroupId, before, limit, context.CancellationToken)
             : await store.GetConversationAsync(request.User, request.Peer, before, limit, context.CancellationToken);
         var response = new GetHistoryResponse
         {
@@ -104,7 +103,7 @@ internal sealed partial class ChatGrpcService(
         {
             RequireName(member, "members");
         }
-        var group = await Conversations.CreateGroupAsync(request.Owner, request.Name, request.Members, _groups.MaxMembers, context.CancellationToken);
+        var group = await conversations.CreateGroupAsync(request.Owner, request.Name, request.Members, _groups.MaxMembers, context.CancellationToken);
         return ToContract(group);
     }
 
@@ -112,14 +111,14 @@ internal sealed partial class ChatGrpcService(
     {
         RequireName(request.User, "user");
         RequireName(request.GroupId, "group_id");
-        return ToContract(await Conversations.GetGroupAsync(request.User, request.GroupId, context.CancellationToken));
+        return ToContract(await conversations.GetGroupAsync(request.User, request.GroupId, context.CancellationToken));
     }
 
     public override async Task<ListGroupsResponse> ListGroups(ListGroupsRequest request, ServerCallContext context)
     {
         RequireName(request.User, "user");
         var response = new ListGroupsResponse();
-        response.Groups.AddRange((await Conversations.ListGroupsAsync(request.User, context.CancellationToken)).Select(ToContract));
+        response.Groups.AddRange((await conversations.ListGroupsAsync(request.User, context.CancellationToken)).Select(ToContract));
         return response;
     }
 
@@ -128,7 +127,7 @@ internal sealed partial class ChatGrpcService(
         RequireName(request.User, "user");
         RequireName(request.GroupId, "group_id");
         RequireName(request.Username, "username");
-        return ToContract(await Conversations.AddMemberAsync(request.User, request.GroupId, request.Username, _groups.MaxMembers, context.CancellationToken));
+        return ToContract(await conversations.AddMemberAsync(request.User, request.GroupId, request.Username, _groups.MaxMembers, context.CancellationToken));
     }
 
     public override async Task<Group> RemoveGroupMember(RemoveGroupMemberRequest request, ServerCallContext context)
@@ -136,7 +135,7 @@ internal sealed partial class ChatGrpcService(
         RequireName(request.User, "user");
         RequireName(request.GroupId, "group_id");
         RequireName(request.Username, "username");
-        return ToContract(await Conversations.RemoveMemberAsync(request.User, request.GroupId, request.Username, context.CancellationToken));
+        return ToContract(await conversations.RemoveMemberAsync(request.User, request.GroupId, request.Username, context.CancellationToken));
     }
 
     public override async Task<MarkReadResponse> MarkRead(MarkReadRequest request, ServerCallContext context)
@@ -151,7 +150,7 @@ internal sealed partial class ChatGrpcService(
         var upTo = RequireId(request.UpTo, "up_to");
 
         var conversation = ofGroup ? new ConversationRef(null, request.GroupId) : new ConversationRef(request.Peer, null);
-        var mark = await Conversations.MarkReadAsync(request.User, conversation, upTo, context.CancellationToken);
+        var mark = await conversations.MarkReadAsync(request.User, conversation, upTo, context.CancellationToken);
         return new MarkReadResponse { ReadUpTo = MessageId.Format(mark.UpTo), Advanced = mark.Advanced };
     }
 
@@ -160,7 +159,7 @@ internal sealed partial class ChatGrpcService(
         RequireName(request.User, "user");
         var limit = MessageLimits.PageSize(request.Limit, MessageLimits.DefaultConversationPage, MessageLimits.MaxConversationPage);
 
-        var page = await Conversations.ListConversationsAsync(request.User, limit, request.Page, context.CancellationToken);
+        var page = await conversations.ListConversationsAsync(request.User, limit, request.Page, context.CancellationToken);
         var response = new ListConversationsResponse { NextPage = page.NextPage ?? "" };
         response.Conversations.AddRange(page.Conversations.Select(c => new Conversation
         {
@@ -173,9 +172,6 @@ internal sealed partial class ChatGrpcService(
         }));
         return response;
     }
-
-    private IConversationStore Conversations =>
-        conversations ?? throw new RpcException(new Status(StatusCode.Unimplemented, "groups, read marks and the conversation list need the PostgreSQL store"));
 
     private static Group ToContract(GroupRecord g)
     {

@@ -15,11 +15,14 @@ public sealed record StoredMessage(
 
 /// <summary>
 /// The outcome of a store: the message, the id of the recipient's previous message (0 for their
-/// first), and whether it was already stored under the same sender and client id. For a group
-/// message, <see cref="MemberPreviousIds"/> holds every member's previous id instead.
+/// first), and whether it was already stored under the same sender and client id.
 /// </summary>
 public sealed record StoreResult(StoredMessage Message, long PreviousId, bool Duplicate)
 {
+    /// <summary>
+    /// For a group message just stored: every member's (the sender's too) previous id, so each
+    /// member's connections can check their stream for gaps. Empty for 1:1 messages and duplicates.
+    /// </summary>
     public IReadOnlyDictionary<string, long> MemberPreviousIds { get; init; } = new Dictionary<string, long>();
 }
 

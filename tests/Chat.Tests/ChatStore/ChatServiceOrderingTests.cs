@@ -7,7 +7,8 @@ namespace Chat.Tests.ChatStore;
 
 /// <summary>
 /// Ids stay ordered with several replicas writing at once: two ChatService processes on one
-/// PostgreSQL, concurrent writers to the same recipients through both, and a reader syncing
+/// PostgreSQL, concurrent writers to the same recipients through both (1:1 and to a group of
+/// them all), and a reader syncing
 /// meanwhile. The reader re-reads each inbox from the start every round: a message that shows up
 /// below what it has already seen would be one an `?after` client had skipped for good.
 /// </summary>
@@ -31,6 +32,12 @@ public sealed class ChatServiceOrderingTests(ChatServiceHost host) : IClassFixtu
             stored[r] = [];
         }
 
+        // The last writer sends to a group of every recipient: group messages interleave with 1:1 ones.
+        var groupWriter = $"w{Writers - 1}-{run}";
+        var createGroup = new CreateGroupRequest { Owner = groupWriter, Name = "everyone" };
+        createGroup.Members.AddRange(recipients);
+        var group = await new Contracts.Chat.V1.ChatService.ChatServiceClient(replicas[1]).CreateGroupAsync(createGroup, Deadline);
+
         using var writing = new CancellationTokenSource();
         var reader = Task.Run(() => ReadWhileWritingAsync(new(replicas[0]), recipients, writing.Token));
         var writers = Enumerable.Range(0, Writers).Select(w => Task.Run(async () =>
@@ -40,6 +47,15 @@ public sealed class ChatServiceOrderingTests(ChatServiceHost host) : IClassFixtu
             for (var i = 0; i < MessagesPerWriter; i++)
             {
                 var client = new Contracts.Chat.V1.ChatService.ChatServiceClient(replicas[(w + i) % replicas.Length]);
+                if (sender == groupWriter)
+                {
+                    var toAll = await client.StoreMessageAsync(new StoreMessageRequest { Sender = sender, GroupId = group.Id, Text = $"{w}/{i}", ClientId = $"{w}/{i}" }, Deadline);
+                    foreach (var r in recipients)
+                    {
+                        stored[r].Add(toAll.Message.Id);
+                    }
+                    continue;
+                }
                 var to = recipients[(w * 7 + i) % recipients.Length];
                 var answer = await client.StoreMessageAsync(new StoreMessageRequest { Sender = sender, Recipient = to, Text = $"{w}/{i}", ClientId = $"{w}/{i}" }, Deadline);
                 stored[to].Add(answer.Message.Id);

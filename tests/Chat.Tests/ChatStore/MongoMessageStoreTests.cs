@@ -22,7 +22,7 @@ public sealed class MongoMessageStoreTests : MessageStoreContract
 
     private static async Task<IMessageStore> CreateAsync()
     {
-        var store = new MongoMessageStore(new MongoClient(ConnectionString), $"chat_test_{Guid.NewGuid():N}", TimeProvider.System);
+        var store = new MongoMessageStore(new MongoCollections(new MongoClient(ConnectionString), $"chat_test_{Guid.NewGuid():N}"), TimeProvider.System);
         await store.InitializeAsync(CancellationToken.None);
         return store;
     }

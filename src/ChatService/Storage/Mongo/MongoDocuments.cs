@@ -1,3 +1,4 @@
+using MongoDB.Bson;
 using MongoDB.Bson.Serialization.Attributes;
 
 namespace Chat.ChatService.Storage.Mongo;
@@ -64,4 +65,87 @@ internal sealed class DeliveryMarkDocument
 
     [BsonElement("upTo")]
     public long UpTo { get; init; }
+}
+
+/// <summary>
+/// A group in <c>groups</c>, its members embedded (at most a few hundred). Every group message
+/// writes <see cref="LastMessageId"/>, so a membership change running at the same time conflicts
+/// with it and one of the two transactions is retried: a message goes to exactly the members at
+/// its commit.
+/// </summary>
+internal sealed class GroupDocument
+{
+    [BsonId]
+    public required string Id { get; init; }
+
+    [BsonElement("name")]
+    public required string Name { get; init; }
+
+    [BsonElement("owner")]
+    public required string Owner { get; init; }
+
+    [BsonElement("createdAt")]
+    public DateTime CreatedAt { get; init; }
+
+    [BsonElement("members")]
+    public List<GroupMemberDocument> Members { get; init; } = [];
+
+    [BsonElement("lastMessageId")]
+    [BsonIgnoreIfNull]
+    public string? LastMessageId { get; init; }
+}
+
+internal sealed class GroupMemberDocument
+{
+    [BsonElement("user")]
+    public required string User { get; init; }
+
+    [BsonElement("joinedAt")]
+    public DateTime JoinedAt { get; init; }
+}
+
+/// <summary>A group message in a member's inbox (<c>inboxEntries</c>): fan-out on write.</summary>
+internal sealed class InboxEntryDocument
+{
+    [BsonId]
+    public ObjectId Id { get; init; }
+
+    [BsonElement("user")]
+    public required string User { get; init; }
+
+    [BsonElement("messageId")]
+    public required string MessageId { get; init; }
+}
+
+/// <summary>
+/// One entry of a user's conversation list (<c>conversations</c>): its latest activity, the
+/// user's read mark, and for a group the id below which messages predate the user's joining.
+/// </summary>
+internal sealed class ConversationDocument
+{
+    [BsonId]
+    public ObjectId Id { get; init; }
+
+    [BsonElement("user")]
+    public required string User { get; init; }
+
+    [BsonElement("conversation")]
+    public required string Conversation { get; init; }
+
+    [BsonElement("peer")]
+    [BsonIgnoreIfNull]
+    public string? Peer { get; init; }
+
+    [BsonElement("groupId")]
+    [BsonIgnoreIfNull]
+    public string? GroupId { get; init; }
+
+    [BsonElement("lastActivity")]
+    public long LastActivity { get; init; }
+
+    [BsonElement("readUpTo")]
+    public string ReadUpTo { get; init; } = "";
+
+    [BsonElement("visibleFrom")]
+    public string VisibleFrom { get; init; } = "";
 }

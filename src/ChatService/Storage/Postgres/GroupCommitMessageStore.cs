@@ -123,19 +123,27 @@ public sealed class GroupCommitMessageStore : IMessageStore, IAsyncDisposable
                 }
                 return;
             }
-            catch (PostgresException e) when (attempt < MaxAttempts
-                                              && (e.SqlState is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure
-                                                  || (e.SqlState == PostgresErrorCodes.UniqueViolation && e.ConstraintName == "messages_pkey")))
+            catch (PostgresException e) when (attempt < MaxAttempts && PostgresMessageWriter.IsWorthRetrying(e))
             {
+            }
+            catch (PostgresException e) when (PostgresMessageWriter.IsWorthRetrying(e))
+            {
+                Fail(batch, new StoreUnavailableException("the message store is too busy, try again", e));
+                return;
             }
             catch (Exception e)
             {
-                foreach (var pending in batch)
-                {
-                    pending.Result.TrySetException(e);
-                }
+                Fail(batch, e);
                 return;
             }
+        }
+    }
+
+    private static void Fail(List<Pending> batch, Exception e)
+    {
+        foreach (var pending in batch)
+        {
+            pending.Result.TrySetException(e);
         }
     }
 

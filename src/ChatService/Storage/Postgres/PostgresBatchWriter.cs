@@ -17,25 +17,17 @@ internal static class PostgresBatchWriter
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         string[] users = [.. batch.SelectMany(m => new[] { m.Sender, m.Recipient }).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
 
-        var heads = new Dictionary<string, (long LastId, long LastReceivedId)>(StringComparer.Ordinal);
+        Dictionary<string, (long LastId, long LastReceivedId)> heads;
         var stored = new Dictionary<(string Sender, string ClientId), StoreResult>();
         await using (var read = new NpgsqlBatch(connection, transaction))
         {
-            read.BatchCommands.Add(Command(
-                "INSERT INTO inbox_heads (username) SELECT u FROM unnest($1) AS u ORDER BY u COLLATE \"C\" ON CONFLICT DO NOTHING",
-                TextArray(users)));
-            read.BatchCommands.Add(Command(
-                "SELECT username, last_id, last_received_id FROM inbox_heads WHERE username = ANY($1) ORDER BY username COLLATE \"C\" FOR UPDATE",
-                TextArray(users)));
+            InboxHeads.AddLock(read, users);
             var keyed = batch.Where(m => m.ClientId is not null).ToList();
             read.BatchCommands.Add(Command(
-                $"SELECT {MessageColumns}, previous_id FROM messages WHERE (sender, client_id) IN (SELECT * FROM unnest($1, $2))",
+                $"SELECT {MessageColumns}, previous_id FROM messages WHERE client_id IS NOT NULL AND (sender, client_id) IN (SELECT * FROM unnest($1, $2))",
                 TextArray([.. keyed.Select(m => m.Sender)]), TextArray([.. keyed.Select(m => m.ClientId!)])));
             await using var reader = await read.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                heads[reader.GetString(0)] = (reader.GetInt64(1), reader.GetInt64(2));
-            }
+            heads = await InboxHeads.ReadAsync(reader, cancellationToken);
             await reader.NextResultAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {

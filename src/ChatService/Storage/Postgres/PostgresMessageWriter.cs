@@ -4,12 +4,6 @@ using static Chat.ChatService.Storage.Postgres.PostgresRows;
 
 namespace Chat.ChatService.Storage.Postgres;
 
-/// <summary>A message on its way in: to one user (<see cref="Recipient"/>) or to a group's members.</summary>
-internal sealed record Outgoing(string Sender, string? Recipient, string? GroupId, string[] Receivers, string Text, string? ClientId)
-{
-    public string Conversation => GroupId is null ? ConversationKey.Direct(Sender, Recipient!) : ConversationKey.Group(GroupId);
-}
-
 /// <summary>
 /// Writes one message the way that keeps ids ordered (docs/chat-service.md): lock the inbox heads
 /// of the sender and every receiver in username order, take an id above all of them, move the
@@ -47,32 +41,31 @@ internal static class PostgresMessageWriter
                     throw;
                 }
             }
-            catch (PostgresException e) when (attempts < MaxAttempts
-                                              && (e.SqlState is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure
-                                                  || (e.SqlState == PostgresErrorCodes.UniqueViolation && e.ConstraintName == "messages_pkey")))
+            catch (PostgresException e) when (IsWorthRetrying(e))
             {
+                if (attempts >= MaxAttempts)
+                {
+                    throw new StoreUnavailableException("the message store is too busy, try again", e);
+                }
             }
         }
     }
+
+    /// <summary>A deadlock, a serialization failure or an id taken in the same microsecond: nothing was stored, try again.</summary>
+    public static bool IsWorthRetrying(PostgresException e) =>
+        e.SqlState is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure
+        || (e.SqlState == PostgresErrorCodes.UniqueViolation && e.ConstraintName == "messages_pkey");
 
     public static async Task<StoreResult> WriteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Outgoing message, DateTimeOffset now, CancellationToken cancellationToken)
     {
         string[] users = [.. message.Receivers.Append(message.Sender).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
 
-        var heads = new Dictionary<string, (long LastId, long LastReceivedId)>(StringComparer.Ordinal);
+        Dictionary<string, (long LastId, long LastReceivedId)> heads;
         await using (var lockHeads = new NpgsqlBatch(connection, transaction))
         {
-            lockHeads.BatchCommands.Add(Command(
-                "INSERT INTO inbox_heads (username) SELECT u FROM unnest($1) AS u ORDER BY u COLLATE \"C\" ON CONFLICT DO NOTHING",
-                TextArray(users)));
-            lockHeads.BatchCommands.Add(Command(
-                "SELECT username, last_id, last_received_id FROM inbox_heads WHERE username = ANY($1) ORDER BY username COLLATE \"C\" FOR UPDATE",
-                TextArray(users)));
+            InboxHeads.AddLock(lockHeads, users);
             await using var reader = await lockHeads.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                heads[reader.GetString(0)] = (reader.GetInt64(1), reader.GetInt64(2));
-            }
+            heads = await InboxHeads.ReadAsync(reader, cancellationToken);
         }
 
         var id = MessageClock.NextId(now, heads.Values.Select(h => h.LastId));
@@ -118,7 +111,6 @@ internal static class PostgresMessageWriter
         }
         return new StoreResult(stored, previousId, Duplicate: false)
         {
-            // Each member's own previous id: their connections check their stream for gaps with it.
             MemberPreviousIds = message.GroupId is null
                 ? new Dictionary<string, long>()
                 : message.Receivers.Distinct(StringComparer.Ordinal).ToDictionary(r => r, r => heads[r].LastReceivedId, StringComparer.Ordinal),

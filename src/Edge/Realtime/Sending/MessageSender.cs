@@ -70,11 +70,10 @@ public sealed partial class MessageSender(
             var members = stored.MemberPreviousIds.Count > 0
                 ? stored.MemberPreviousIds
                 : await UnknownPlacesAsync(sender, group, aborted);
-            foreach (var (member, previousId) in members)
-            {
-                var busEvent = BusEvent.ForMessage(message.Id, previousId, message.Sender, to: null, group, message.Text, message.SentAt.ToDateTime());
-                await PublishAsync(member, busEvent);
-            }
+            // All members at once (Redis pipelines the publishes): a member's order is kept because
+            // this sender's next message is published only after this one is out to everybody.
+            await Task.WhenAll(members.Select(member => PublishAsync(member.Key,
+                BusEvent.ForMessage(message.Id, member.Value, message.Sender, to: null, group, message.Text, message.SentAt.ToDateTime()))));
             return Answer.Silent;
         }
         catch (RpcException e) when (e.StatusCode is StatusCode.NotFound or StatusCode.PermissionDenied)

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Chat.ChatService.Storage.Postgres;
+namespace Chat.ChatService.Storage;
 
 /// <summary>The conversation list's page cursor: the last entry's activity and conversation key.</summary>
 internal static class ConversationCursor
