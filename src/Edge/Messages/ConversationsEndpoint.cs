@@ -1,7 +1,6 @@
 using System.Text.Json.Serialization;
 using Chat.Contracts.Chat.V1;
 using Chat.Edge.Authentication;
-using Chat.Edge.Realtime.Frames;
 using Chat.Edge.Services;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
@@ -47,7 +46,7 @@ public static class ConversationsEndpoint
         [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? With,
         [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Group,
         [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Name,
-        LastMessageJson? LastMessage,
+        MessageJson? LastMessage,
         long Unread,
         string? ReadUpTo)
     {
@@ -55,20 +54,8 @@ public static class ConversationsEndpoint
             c.Peer.Length > 0 ? c.Peer : null,
             c.GroupId.Length > 0 ? c.GroupId : null,
             c.GroupId.Length > 0 ? c.Name : null,
-            c.LastMessage is { } m ? LastMessageJson.Of(m) : null,
+            c.LastMessage is { } m ? MessageJson.Of(m) : null,
             c.Unread,
             c.ReadUpTo.Length > 0 ? c.ReadUpTo : null);
-    }
-
-    private sealed record LastMessageJson(
-        string Id,
-        string From,
-        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? To,
-        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Group,
-        string Text,
-        string SentAt)
-    {
-        public static LastMessageJson Of(Message m) => new(
-            m.Id, m.Sender, m.Recipient.Length > 0 ? m.Recipient : null, m.GroupId.Length > 0 ? m.GroupId : null, m.Text, ServerFrames.FormatTime(m.SentAt.ToDateTime()));
     }
 }

@@ -1,9 +1,7 @@
 using System.Globalization;
-using System.Text.Json.Serialization;
 using Chat.Contracts.Chat.V1;
 using Chat.Edge.Authentication;
 using Chat.Edge.Realtime;
-using Chat.Edge.Realtime.Frames;
 using Chat.Edge.Realtime.Sending;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
@@ -62,7 +60,7 @@ public static class HistoryEndpoint
                 deadline: DateTime.UtcNow + options.Value.CallTimeout,
                 cancellationToken: http.RequestAborted);
             return Results.Json(new HistoryPage(
-                [.. page.Messages.Select(HistoryMessage.Of)],
+                [.. page.Messages.Select(MessageJson.Of)],
                 page.NextBefore.Length > 0 ? page.NextBefore : null));
         }
         catch (RpcException e)
@@ -80,22 +78,5 @@ public static class HistoryEndpoint
     private static IResult BadRequest(string detail) =>
         Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Bad Request", detail: detail);
 
-    private sealed record HistoryPage(IReadOnlyList<HistoryMessage> Messages, string? NextBefore);
-
-    private sealed record HistoryMessage(
-        string Id,
-        string From,
-        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? To,
-        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Group,
-        string Text,
-        string SentAt)
-    {
-        public static HistoryMessage Of(Message m) => new(
-            m.Id,
-            m.Sender,
-            m.Recipient.Length > 0 ? m.Recipient : null,
-            m.GroupId.Length > 0 ? m.GroupId : null,
-            m.Text,
-            ServerFrames.FormatTime(m.SentAt.ToDateTime()));
-    }
+    private sealed record HistoryPage(IReadOnlyList<MessageJson> Messages, string? NextBefore);
 }

@@ -28,25 +28,7 @@ public sealed class DeliveryUnderLoadTests(UnthrottledChatSystem system) : IClas
         await using var a = await system.ConnectAsync(aliceToken);
         await using var b = await system.ConnectAsync(bobToken);
 
-        var sending = Task.Run(async () =>
-        {
-            for (var i = 0; i < 1000; i++)
-            {
-                await a.SendTextAsync($"{bob} {i}");
-            }
-        });
-        var texts = new List<string>();
-        var ids = new List<string>();
-        for (var i = 0; i < 1000; i++)
-        {
-            var message = await b.ExpectAsync("message");
-            texts.Add(Text(message, "text"));
-            ids.Add(Text(message, "id"));
-        }
-        await sending;
-        Assert.Equal(Enumerable.Range(0, 1000).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)), texts);
-        Assert.Equal(ids, ids.Order(StringComparer.Ordinal));
-        Assert.Equal(1000, ids.Distinct().Count());
+        await OrderedStream.SendAndExpectInOrderAsync(a, b, bob, 1000);
     }
 
     [Fact]

@@ -60,26 +60,7 @@ public sealed class ScaleOutTests(ScaleOutSystem system) : IClassFixture<ScaleOu
         await using var a = await system.ConnectAsync(aliceToken, edge: system.EdgeA);
         await using var b = await system.ConnectAsync(bobToken, edge: system.EdgeB);
 
-        var sending = Task.Run(async () =>
-        {
-            for (var i = 0; i < 1000; i++)
-            {
-                await a.SendTextAsync($"{bob} {i}");
-            }
-        });
-        var texts = new List<string>();
-        var ids = new List<string>();
-        for (var i = 0; i < 1000; i++)
-        {
-            var message = await b.ExpectAsync("message");
-            texts.Add(Text(message, "text"));
-            ids.Add(Text(message, "id"));
-        }
-        await sending;
-
-        Assert.Equal(Enumerable.Range(0, 1000).Select(i => i.ToString(CultureInfo.InvariantCulture)), texts);
-        Assert.Equal(ids.Order(StringComparer.Ordinal), ids);
-        Assert.Equal(1000, ids.Distinct().Count());
+        await OrderedStream.SendAndExpectInOrderAsync(a, b, bob, 1000);
     }
 
     [Fact]
