@@ -1,0 +1,44 @@
+using System.Globalization;
+
+namespace Chat.LoadGen;
+
+/// <summary>What to run, from the command line (see docs/loadgen.md).</summary>
+public sealed record LoadOptions
+{
+    /// <summary>Edge (or gateway) addresses; users are spread over them.</summary>
+    public IReadOnlyList<Uri> Targets { get; init; } = [new Uri("http://127.0.0.1:5001")];
+    public int Connections { get; init; } = 100;
+    public double Rate { get; init; } = 500;
+    public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(20);
+    public TimeSpan Drain { get; init; } = TimeSpan.FromSeconds(5);
+    public string Pattern { get; init; } = "pairs";
+    public bool Idle { get; init; }
+    public IReadOnlyList<int> EdgePids { get; init; } = [];
+    public string Prefix { get; init; } = "lg";
+
+    public static LoadOptions Parse(string[] args)
+    {
+        var options = new LoadOptions();
+        for (var i = 0; i < args.Length; i++)
+        {
+            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+            options = args[i] switch
+            {
+                "--targets" => options with { Targets = [.. Next().Split(',').Select(u => new Uri(u))] },
+                "--connections" => options with { Connections = int.Parse(Next(), CultureInfo.InvariantCulture) },
+                "--rate" => options with { Rate = double.Parse(Next(), CultureInfo.InvariantCulture) },
+                "--duration" => options with { Duration = TimeSpan.FromSeconds(double.Parse(Next(), CultureInfo.InvariantCulture)) },
+                "--drain" => options with { Drain = TimeSpan.FromSeconds(double.Parse(Next(), CultureInfo.InvariantCulture)) },
+                "--pattern" => options with { Pattern = CheckedPattern(Next()) },
+                "--idle" => options with { Idle = true },
+                "--edge-pids" => options with { EdgePids = [.. Next().Split(',').Select(p => int.Parse(p, CultureInfo.InvariantCulture))] },
+                "--prefix" => options with { Prefix = Next() },
+                _ => throw new ArgumentException($"unknown option {args[i]}"),
+            };
+        }
+        return options;
+    }
+
+    private static string CheckedPattern(string value) =>
+        value is "pairs" or "fanin" or "spread" ? value : throw new ArgumentException("--pattern is pairs, fanin or spread");
+}

@@ -1,0 +1,106 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Chat.LoadGen;
+
+// The load generator (docs/loadgen.md): signs up users, opens connections, sends on an open-loop
+// schedule, and prints one JSON result on stdout; progress goes to stderr.
+var options = LoadOptions.Parse(args);
+var rssBefore = EdgeMemory.TotalRssBytes(options.EdgePids);
+var targets = options.Targets;
+
+if (options.Idle)
+{
+    // Idle connections: one user may hold any number of them.
+    var (name, token) = (await Accounts.SignUpAsync(targets[0], options.Prefix + "idle", 1))[0];
+    var idle = new List<Client>();
+    foreach (var chunk in Enumerable.Range(0, options.Connections).Chunk(200))
+    {
+        idle.AddRange(await Task.WhenAll(chunk.Select(i => Client.ConnectAsync(targets[i % targets.Count], name, token))));
+        Console.Error.WriteLine($"{idle.Count} idle connections");
+    }
+    await Task.Delay(TimeSpan.FromSeconds(5)); // let the servers settle
+    GC.KeepAlive(idle);
+    var rssAfter = EdgeMemory.TotalRssBytes(options.EdgePids);
+    Console.WriteLine(JsonSerializer.Serialize(new
+    {
+        mode = "idle",
+        connections = idle.Count,
+        edgeRssBeforeBytes = rssBefore,
+        edgeRssAfterBytes = rssAfter,
+        bytesPerConnection = rssBefore is null || rssAfter is null ? (double?)null : (double)(rssAfter - rssBefore) / idle.Count,
+    }));
+    idle.ForEach(c => c.Abort());
+    return;
+}
+
+var users = await Accounts.SignUpAsync(targets[0], options.Prefix, options.Connections);
+Console.Error.WriteLine($"{users.Count} users signed up");
+// pairs: both ends of a pair on one target; spread: the two ends on different targets.
+int TargetOf(int user) => options.Pattern == "pairs" ? user / 2 % targets.Count : user % targets.Count;
+var clients = new Client[users.Count];
+foreach (var chunk in Enumerable.Range(0, users.Count).Chunk(100))
+{
+    await Task.WhenAll(chunk.Select(async i => clients[i] = await Client.ConnectAsync(targets[TargetOf(i)], users[i].Name, users[i].Token)));
+}
+var rssConnected = EdgeMemory.TotalRssBytes(options.EdgePids);
+Console.Error.WriteLine($"{clients.Length} connections open");
+
+var measurements = new Measurements();
+using var stop = new CancellationTokenSource();
+var running = clients.Select(c => c.RunAsync(measurements.OnFrame, stop.Token)).ToArray();
+
+// Who sends to whom.
+var senders = options.Pattern == "fanin" ? clients[1..] : clients;
+string RecipientOf(int senderIndex) => options.Pattern == "fanin"
+    ? users[0].Name
+    : users[(senderIndex ^ 1) < users.Count ? senderIndex ^ 1 : senderIndex - 1].Name;
+var senderOffset = options.Pattern == "fanin" ? 1 : 0;
+
+var total = (long)(options.Rate * options.Duration.TotalSeconds);
+var start = measurements.Now;
+var ticksPerMessage = Stopwatch.Frequency / options.Rate;
+var nextProgress = TimeSpan.FromSeconds(1);
+var clock = Stopwatch.StartNew();
+for (long k = 0; k < total;)
+{
+    // Everything due by now goes out, each stamped with the time it was due.
+    var due = Math.Min(total, (long)((measurements.Now - start) / ticksPerMessage) + 1);
+    for (; k < due; k++)
+    {
+        var senderIndex = (int)(k % senders.Length);
+        measurements.Scheduled(k, start + (long)(k * ticksPerMessage));
+        senders[senderIndex].Send(new
+        {
+            type = "send",
+            to = RecipientOf(senderIndex + senderOffset),
+            text = k.ToString(CultureInfo.InvariantCulture) + " load",
+            clientId = k.ToString(CultureInfo.InvariantCulture),
+        });
+    }
+    if (clock.Elapsed >= nextProgress)
+    {
+        Console.Error.WriteLine($"{clock.Elapsed.TotalSeconds:F0}s sent {measurements.Sent} delivered {measurements.Delivered}");
+        nextProgress += TimeSpan.FromSeconds(1);
+    }
+    await Task.Delay(1);
+}
+var sendSeconds = clock.Elapsed.TotalSeconds;
+await Task.Delay(options.Drain);
+await stop.CancelAsync();
+foreach (var client in clients)
+{
+    client.Abort();
+}
+await Task.WhenAll(running);
+
+Console.WriteLine(JsonSerializer.Serialize(new
+{
+    mode = options.Pattern,
+    targets = targets.Select(t => t.ToString()),
+    connections = clients.Length,
+    targetRate = options.Rate,
+    seconds = sendSeconds,
+    result = measurements.Summary(sendSeconds),
+    edgeBytesPerConnection = rssBefore is null || rssConnected is null ? (double?)null : (double)(rssConnected - rssBefore) / clients.Length,
+}, new JsonSerializerOptions { WriteIndented = true }));
