@@ -88,4 +88,20 @@ public sealed class GatewayEndToEndTests(ScaleOutSystem system) : IClassFixture<
         var grpc = await http.PostAsync("/user.v1.UserService/ValidateToken", new ByteArrayContent([0, 0, 0, 0, 0]));
         Assert.Equal(HttpStatusCode.NotFound, grpc.StatusCode);
     }
+
+    [Fact]
+    public async Task A_websocket_idle_for_longer_than_nginx_default_timeout_survives_and_still_chats()
+    {
+        using var http = new HttpClient { BaseAddress = _gateway.Address };
+        var alice = await SignUpThroughTheGateway(http, "idle");
+        var bob = await SignUpThroughTheGateway(http, "idle");
+        using var a = await Connect(alice.Token);
+        using var b = await Connect(bob.Token);
+
+        await Task.Delay(TimeSpan.FromSeconds(65)); // nginx closes idle proxied connections after 60 s by default
+
+        await a.SendAsync(Encoding.UTF8.GetBytes($"{bob.Name} still there?"), WebSocketMessageType.Text, true, CancellationToken.None);
+        Assert.Equal("sent", (await Receive(a)).GetProperty("type").GetString());
+        Assert.Equal("still there?", (await Receive(b)).GetProperty("text").GetString());
+    }
 }
