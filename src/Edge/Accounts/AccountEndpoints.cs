@@ -2,6 +2,7 @@ using System.Text.Json;
 using Chat.Contracts.User.V1;
 using Chat.Edge.Services;
 using Grpc.Core;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 
 namespace Chat.Edge.Accounts;
@@ -20,7 +21,7 @@ public static class AccountEndpoints
         return app;
     }
 
-    private static async Task<IResult> RegisterAsync(HttpContext http, UserService.UserServiceClient users, IOptions<ServiceCallOptions> calls)
+    private static async Task<IResult> RegisterAsync(HttpContext http, [FromServices] UserService.UserServiceClient users, IOptions<ServiceCallOptions> calls)
     {
         if (await Credentials.ReadAsync(http) is not { } credentials)
         {
@@ -48,7 +49,7 @@ public static class AccountEndpoints
         }
     }
 
-    private static async Task<IResult> LoginAsync(HttpContext http, UserService.UserServiceClient users, IOptions<ServiceCallOptions> calls)
+    private static async Task<IResult> LoginAsync(HttpContext http, [FromServices] UserService.UserServiceClient users, IOptions<ServiceCallOptions> calls)
     {
         if (await Credentials.ReadAsync(http) is not { } credentials)
         {

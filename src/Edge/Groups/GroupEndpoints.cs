@@ -5,6 +5,7 @@ using Chat.Edge.Authentication;
 using Chat.Edge.Realtime.Frames;
 using Chat.Edge.Services;
 using Grpc.Core;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 
 namespace Chat.Edge.Groups;
@@ -27,7 +28,7 @@ public static class GroupEndpoints
         return app;
     }
 
-    private static async Task<IResult> CreateAsync(HttpContext http, ChatService.ChatServiceClient chat, UserService.UserServiceClient users, IOptions<ServiceCallOptions> calls)
+    private static async Task<IResult> CreateAsync(HttpContext http, [FromServices] ChatService.ChatServiceClient chat, [FromServices] UserService.UserServiceClient users, IOptions<ServiceCallOptions> calls)
     {
         var user = http.User();
         var body = await ReadJsonAsync(http);
@@ -56,14 +57,14 @@ public static class GroupEndpoints
         });
     }
 
-    private static Task<IResult> ListAsync(HttpContext http, ChatService.ChatServiceClient chat, IOptions<ServiceCallOptions> calls) =>
+    private static Task<IResult> ListAsync(HttpContext http, [FromServices] ChatService.ChatServiceClient chat, IOptions<ServiceCallOptions> calls) =>
         CallAsync(async () =>
         {
             var mine = await chat.ListGroupsAsync(new ListGroupsRequest { User = http.User().Username }, deadline: calls.Value.Deadline(), cancellationToken: http.RequestAborted);
             return Results.Json(new { groups = mine.Groups.Select(GroupJson.Of) });
         });
 
-    private static async Task<IResult> AddMemberAsync(HttpContext http, string id, ChatService.ChatServiceClient chat, UserService.UserServiceClient users, IOptions<ServiceCallOptions> calls)
+    private static async Task<IResult> AddMemberAsync(HttpContext http, string id, [FromServices] ChatService.ChatServiceClient chat, [FromServices] UserService.UserServiceClient users, IOptions<ServiceCallOptions> calls)
     {
         var body = await ReadJsonAsync(http);
         if (body is not { ValueKind: JsonValueKind.Object } root || !root.TryGetProperty("username", out var u) || u.ValueKind != JsonValueKind.String)
@@ -83,7 +84,7 @@ public static class GroupEndpoints
         });
     }
 
-    private static Task<IResult> RemoveMemberAsync(HttpContext http, string id, string username, ChatService.ChatServiceClient chat, IOptions<ServiceCallOptions> calls) =>
+    private static Task<IResult> RemoveMemberAsync(HttpContext http, string id, string username, [FromServices] ChatService.ChatServiceClient chat, IOptions<ServiceCallOptions> calls) =>
         CallAsync(async () =>
         {
             await chat.RemoveGroupMemberAsync(new RemoveGroupMemberRequest { User = http.User().Username, GroupId = id, Username = username.ToLowerInvariant() },

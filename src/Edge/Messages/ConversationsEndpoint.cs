@@ -3,6 +3,7 @@ using Chat.Contracts.Chat.V1;
 using Chat.Edge.Authentication;
 using Chat.Edge.Services;
 using Grpc.Core;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 
 namespace Chat.Edge.Messages;
@@ -19,7 +20,7 @@ public static class ConversationsEndpoint
         return app;
     }
 
-    private static async Task<IResult> HandleAsync(HttpContext http, ChatService.ChatServiceClient chat, IOptions<ServiceCallOptions> calls, int? limit, string? page)
+    private static async Task<IResult> HandleAsync(HttpContext http, [FromServices] ChatService.ChatServiceClient chat, IOptions<ServiceCallOptions> calls, int? limit, string? page)
     {
         try
         {

@@ -1,9 +1,10 @@
 using System.Globalization;
 using Chat.Contracts.Chat.V1;
 using Chat.Edge.Authentication;
-using Chat.Edge.Realtime;
 using Chat.Edge.Realtime.Sending;
+using Chat.Edge.Realtime;
 using Grpc.Core;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 
 namespace Chat.Edge.Messages;
@@ -25,8 +26,8 @@ public static class HistoryEndpoint
 
     private static async Task<IResult> HandleAsync(
         HttpContext http,
-        ChatService.ChatServiceClient chat,
-        RecipientDirectory directory,
+        [FromServices] ChatService.ChatServiceClient chat,
+        [FromServices] RecipientDirectory directory,
         IOptions<RealtimeOptions> options,
         string? with,
         string? group,

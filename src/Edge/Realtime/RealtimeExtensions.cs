@@ -3,6 +3,7 @@ using Chat.Edge.Realtime.Bus;
 using Chat.Edge.Realtime.Connections;
 using Chat.Edge.Realtime.Delivery;
 using Chat.Edge.Realtime.Frames;
+using Chat.Edge.Realtime.Relay;
 using Chat.Edge.Realtime.Sending;
 using Microsoft.Extensions.Options;
 
@@ -25,18 +26,38 @@ public static class RealtimeExtensions
             .ValidateOnStart();
         services.AddMemoryCache(o => o.SizeLimit = 200_000);
         services.AddSingleton(sp => new ClientFrameParser(sp.GetRequiredService<IOptions<RealtimeOptions>>().Value));
-        services.AddSingleton<TokenValidator>();
         services.AddSingleton<ConnectionRegistry>();
         services.AddSingleton<ILocalDelivery>(sp => sp.GetRequiredService<ConnectionRegistry>());
-        services.AddSingleton<RecipientDirectory>();
-        services.AddSingleton<MessageSender>();
-        services.AddSingleton<ConversationSignals>();
-        services.AddSingleton<InboxReader>();
-        services.AddSingleton<DeliveryMarks>();
-        services.AddHostedService(sp => sp.GetRequiredService<DeliveryMarks>());
         services.AddSingleton<ConnectionServices>();
+        if (IsRelayOnly(builder))
+        {
+            if (builder.Environment.IsProduction())
+            {
+                throw new InvalidOperationException("Realtime:RelayOnly is a benchmark mode without authentication or storage; it refuses to run in Production.");
+            }
+            services.AddSingleton<IConnectionAuthenticator, RelayAuthenticator>();
+            services.AddSingleton<IMessagePath, RelayMessagePath>();
+            services.AddSingleton<RelayInbox>();
+            services.AddSingleton<IInbox>(sp => sp.GetRequiredService<RelayInbox>());
+            services.AddSingleton<IDeliveryMarks>(sp => sp.GetRequiredService<RelayInbox>());
+            services.AddSingleton<IConversationSignals>(sp => sp.GetRequiredService<RelayInbox>());
+            return builder;
+        }
+        services.AddSingleton<TokenValidator>();
+        services.AddSingleton<IConnectionAuthenticator, TokenAuthenticator>();
+        services.AddSingleton<RecipientDirectory>();
+        services.AddSingleton<IMessagePath, MessageSender>();
+        services.AddSingleton<IConversationSignals, ConversationSignals>();
+        services.AddSingleton<IInbox, InboxReader>();
+        services.AddSingleton<DeliveryMarks>();
+        services.AddSingleton<IDeliveryMarks>(sp => sp.GetRequiredService<DeliveryMarks>());
+        services.AddHostedService(sp => sp.GetRequiredService<DeliveryMarks>());
         return builder;
     }
+
+    /// <summary>True in the relay-only benchmark mode (see <see cref="RealtimeOptions.RelayOnly"/>).</summary>
+    public static bool IsRelayOnly(IHostApplicationBuilder builder) =>
+        builder.Configuration.GetSection(RealtimeOptions.Section).GetValue<bool>(nameof(RealtimeOptions.RelayOnly));
 
     public static WebApplication MapRealtime(this WebApplication app)
     {

@@ -17,7 +17,7 @@ public static partial class WebSocketEndpoint
 
     public static async Task<IResult> HandleAsync(
         HttpContext http,
-        TokenValidator tokens,
+        IConnectionAuthenticator authenticator,
         ConnectionRegistry registry,
         IMessageBus bus,
         IPresence presence,
@@ -30,7 +30,7 @@ public static partial class WebSocketEndpoint
             return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Bad Request",
                 detail: "GET /ws expects a WebSocket upgrade.");
         }
-        var check = await tokens.ValidateAsync(BearerToken.From(http.Request, allowQuery: true), http.RequestAborted);
+        var check = await authenticator.AuthenticateAsync(http);
         if (check.User is not { } user)
         {
             return check.Unavailable ? Problems.UserServiceUnavailable() : Problems.Unauthenticated(http);

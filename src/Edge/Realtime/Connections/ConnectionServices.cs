@@ -9,17 +9,17 @@ namespace Chat.Edge.Realtime.Connections;
 public sealed class ConnectionServices(
     IOptions<RealtimeOptions> options,
     ClientFrameParser parser,
-    MessageSender sender,
-    ConversationSignals signals,
-    InboxReader inbox,
-    DeliveryMarks deliveryMarks,
+    IMessagePath sender,
+    IConversationSignals signals,
+    IInbox inbox,
+    IDeliveryMarks deliveryMarks,
     ILoggerFactory loggers)
 {
     public RealtimeOptions Options { get; } = options.Value;
     public ClientFrameParser Parser { get; } = parser;
-    public MessageSender Sender { get; } = sender;
-    public ConversationSignals Signals { get; } = signals;
-    public InboxReader Inbox { get; } = inbox;
-    public DeliveryMarks DeliveryMarks { get; } = deliveryMarks;
+    public IMessagePath Sender { get; } = sender;
+    public IConversationSignals Signals { get; } = signals;
+    public IInbox Inbox { get; } = inbox;
+    public IDeliveryMarks DeliveryMarks { get; } = deliveryMarks;
     public ILogger Logger { get; } = loggers.CreateLogger<ChatConnection>();
 }

@@ -13,7 +13,7 @@ namespace Chat.Edge.Realtime.Delivery;
 /// again (at least once, never lost).
 /// </summary>
 public sealed partial class DeliveryMarks(ChatService.ChatServiceClient chat, IOptions<RealtimeOptions> options, ILogger<DeliveryMarks> logger)
-    : BackgroundService
+    : BackgroundService, IDeliveryMarks
 {
     private readonly ConcurrentDictionary<string, string> _pending = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _wake = new(0);

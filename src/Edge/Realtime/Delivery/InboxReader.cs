@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 namespace Chat.Edge.Realtime.Delivery;
 
 /// <summary>Reads a user's stored incoming messages from ChatService, for catch-up and gap filling.</summary>
-public sealed partial class InboxReader(ChatService.ChatServiceClient chat, IOptions<RealtimeOptions> options, ILogger<InboxReader> logger)
+public sealed partial class InboxReader(ChatService.ChatServiceClient chat, IOptions<RealtimeOptions> options, ILogger<InboxReader> logger) : IInbox
 {
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(5);
 

@@ -19,7 +19,7 @@ public sealed partial class ConversationSignals(
     IMessageBus bus,
     IMemoryCache cache,
     IOptions<RealtimeOptions> options,
-    ILogger<ConversationSignals> logger)
+    ILogger<ConversationSignals> logger) : IConversationSignals
 {
     public static readonly TimeSpan TypingInterval = TimeSpan.FromSeconds(2);
 
@@ -128,4 +128,12 @@ public sealed partial class ConversationSignals(
 
     [LoggerMessage(EventId = 130, Level = LogLevel.Warning, Message = "Publishing a {Kind} signal failed: {Reason}")]
     private static partial void LogPublishFailed(ILogger logger, BusEventKind kind, string reason);
+}
+
+/// <summary>Read receipts and typing frames of a connection.</summary>
+public interface IConversationSignals
+{
+    Task<Answer> ReadAsync(string reader, ReadFrame frame, CancellationToken aborted);
+
+    Task<Answer> TypingAsync(string typist, TypingFrame frame, CancellationToken aborted);
 }

@@ -16,7 +16,7 @@ public sealed partial class MessageSender(
     RecipientDirectory recipients,
     IMessageBus bus,
     IOptions<RealtimeOptions> options,
-    ILogger<MessageSender> logger)
+    ILogger<MessageSender> logger) : IMessagePath
 {
     // Marks idempotency keys the Edge made up for sends without a clientId, so a retry after a
     // lost answer still stores one message; they are never shown to clients.

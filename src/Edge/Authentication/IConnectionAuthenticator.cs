@@ -1,0 +1,14 @@
+namespace Chat.Edge.Authentication;
+
+/// <summary>Who is opening a WebSocket: from the bearer token, or (relay-only benchmark mode) from <c>?user=</c>.</summary>
+public interface IConnectionAuthenticator
+{
+    ValueTask<TokenCheck> AuthenticateAsync(HttpContext http);
+}
+
+/// <summary>The real thing: the bearer token (header, or <c>access_token</c> for browsers), checked by UserService.</summary>
+public sealed class TokenAuthenticator(TokenValidator tokens) : IConnectionAuthenticator
+{
+    public ValueTask<TokenCheck> AuthenticateAsync(HttpContext http) =>
+        tokens.ValidateAsync(BearerToken.From(http.Request, allowQuery: true), http.RequestAborted);
+}
