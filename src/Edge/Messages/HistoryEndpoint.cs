@@ -1,8 +1,8 @@
 using System.Globalization;
 using Chat.Contracts.Chat.V1;
 using Chat.Edge.Authentication;
-using Chat.Edge.Realtime.Sending;
 using Chat.Edge.Realtime;
+using Chat.Edge.Realtime.Sending;
 using Grpc.Core;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
