@@ -15,12 +15,17 @@ public sealed class Client(string user, ClientWebSocket socket)
 
     public string User { get; } = user;
 
-    public static async Task<Client> ConnectAsync(Uri target, string user, string token)
+    /// <param name="token">The bearer token; null for a relay, which takes the user from <c>?user=</c>.</param>
+    public static async Task<Client> ConnectAsync(Uri target, string user, string? token)
     {
         var socket = new ClientWebSocket();
-        socket.Options.SetRequestHeader("Authorization", $"Bearer {token}");
+        if (token is not null)
+        {
+            socket.Options.SetRequestHeader("Authorization", $"Bearer {token}");
+        }
         var scheme = target.Scheme == "https" ? "wss" : "ws";
-        await socket.ConnectAsync(new Uri($"{scheme}://{target.Authority}/ws"), CancellationToken.None);
+        var query = token is null ? $"?user={Uri.EscapeDataString(user)}" : "";
+        await socket.ConnectAsync(new Uri($"{scheme}://{target.Authority}/ws{query}"), CancellationToken.None);
         return new Client(user, socket);
     }
 

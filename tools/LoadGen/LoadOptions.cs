@@ -16,6 +16,9 @@ public sealed record LoadOptions
     public IReadOnlyList<int> EdgePids { get; init; } = [];
     public string Prefix { get; init; } = "lg";
 
+    /// <summary>A relay without accounts (the relay-only Edge, the Node.js peer): users are named in <c>?user=</c>.</summary>
+    public bool Relay { get; init; }
+
     public static LoadOptions Parse(string[] args)
     {
         var options = new LoadOptions();
@@ -31,6 +34,7 @@ public sealed record LoadOptions
                 "--drain" => options with { Drain = TimeSpan.FromSeconds(double.Parse(Next(), CultureInfo.InvariantCulture)) },
                 "--pattern" => options with { Pattern = CheckedPattern(Next()) },
                 "--idle" => options with { Idle = true },
+                "--relay" => options with { Relay = true },
                 "--edge-pids" => options with { EdgePids = [.. Next().Split(',').Select(p => int.Parse(p, CultureInfo.InvariantCulture))] },
                 "--prefix" => options with { Prefix = Next() },
                 _ => throw new ArgumentException($"unknown option {args[i]}"),

@@ -12,7 +12,7 @@ var targets = options.Targets;
 if (options.Idle)
 {
     // Idle connections: one user may hold any number of them.
-    var (name, token) = (await Accounts.SignUpAsync(targets[0], options.Prefix + "idle", 1))[0];
+    (string name, string? token) = options.Relay ? (options.Prefix + "idle", null) : (await Accounts.SignUpAsync(targets[0], options.Prefix + "idle", 1))[0];
     var idle = new List<Client>();
     foreach (var chunk in Enumerable.Range(0, options.Connections).Chunk(200))
     {
@@ -34,7 +34,9 @@ if (options.Idle)
     return;
 }
 
-var users = await Accounts.SignUpAsync(targets[0], options.Prefix, options.Connections);
+List<(string Name, string? Token)> users = options.Relay
+    ? [.. Enumerable.Range(0, options.Connections).Select(i => ($"{options.Prefix}{i}", (string?)null))]
+    : [.. (await Accounts.SignUpAsync(targets[0], options.Prefix, options.Connections)).Select(u => (u.Name, (string?)u.Token))];
 Console.Error.WriteLine($"{users.Count} users signed up");
 // pairs: both ends of a pair on one target; spread: the two ends on different targets.
 int TargetOf(int user) => options.Pattern == "pairs" ? user / 2 % targets.Count : user % targets.Count;
