@@ -180,6 +180,7 @@ internal sealed partial class ChatGrpcService(
         return group;
     }
 
-    [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "Stored message {MessageId} (duplicate: {Duplicate})")]
+    // Debug, not Information: one line per stored message would make the log the hot path.
+    [LoggerMessage(EventId = 10, Level = LogLevel.Debug, Message = "Stored message {MessageId} (duplicate: {Duplicate})")]
     private static partial void LogStored(ILogger logger, string messageId, bool duplicate);
 }
