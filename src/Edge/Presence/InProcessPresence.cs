@@ -7,8 +7,13 @@ namespace Chat.Edge.Presence;
 public sealed class InProcessPresence(ConnectionRegistry registry) : IPresence
 {
     private readonly ConcurrentDictionary<string, DateTime> _lastSeen = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, byte> _everConnected = new(StringComparer.Ordinal);
 
-    public Task ConnectedAsync(string user) => Task.CompletedTask;
+    public Task ConnectedAsync(string user)
+    {
+        _everConnected[user] = 0;
+        return Task.CompletedTask;
+    }
 
     public Task DisconnectedAsync(string user)
     {
@@ -17,6 +22,16 @@ public sealed class InProcessPresence(ConnectionRegistry registry) : IPresence
     }
 
     public Task<IReadOnlyList<UserPresence>> GetAsync(IReadOnlyList<string> users) =>
-        Task.FromResult<IReadOnlyList<UserPresence>>(
-            [.. users.Select(u => new UserPresence(u, registry.IsOnline(u), _lastSeen.TryGetValue(u, out var seen) ? seen : null))]);
+        Task.FromResult<IReadOnlyList<UserPresence>>([.. users.Select(Of)]);
+
+    private UserPresence Of(string user)
+    {
+        var online = registry.IsOnline(user);
+        DateTime? lastSeen = _lastSeen.TryGetValue(user, out var seen) ? seen
+            // Offline a moment ago: the registry has let go of the last connection, and the
+            // disconnect that records the time is a step behind.
+            : !online && _everConnected.ContainsKey(user) ? DateTime.UtcNow
+            : null;
+        return new UserPresence(user, online, lastSeen);
+    }
 }
