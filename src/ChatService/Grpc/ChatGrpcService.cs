@@ -84,15 +84,34 @@ internal sealed partial class ChatGrpcService(
 
     public override async Task<AckDeliveredResponse> AckDelivered(AckDeliveredRequest request, ServerCallContext context)
     {
+        var mark = await store.AdvanceDeliveryMarksAsync([RequireMark(request)], context.CancellationToken);
+        return new AckDeliveredResponse { DeliveredUpTo = MessageId.Format(mark[0]) };
+    }
+
+    public override async Task<AckDeliveredManyResponse> AckDeliveredMany(AckDeliveredManyRequest request, ServerCallContext context)
+    {
+        if (request.Marks.Count > MessageLimits.MaxMarksPerCall)
+        {
+            throw Invalid($"at most {MessageLimits.MaxMarksPerCall} marks a call");
+        }
+        var response = new AckDeliveredManyResponse();
+        if (request.Marks.Count == 0)
+        {
+            return response;
+        }
+        var marks = await store.AdvanceDeliveryMarksAsync([.. request.Marks.Select(RequireMark)], context.CancellationToken);
+        response.Marks.AddRange(marks.Select(m => new AckDeliveredResponse { DeliveredUpTo = MessageId.Format(m) }));
+        return response;
+    }
+
+    private static DeliveryMark RequireMark(AckDeliveredRequest request)
+    {
         RequireName(request.User, "user");
         if (request.UpTo.Length == 0)
         {
             throw Invalid("up_to is required");
         }
-        var upTo = RequireId(request.UpTo, "up_to");
-
-        var mark = await store.AdvanceDeliveryMarkAsync(request.User, upTo, context.CancellationToken);
-        return new AckDeliveredResponse { DeliveredUpTo = MessageId.Format(mark) };
+        return new DeliveryMark(request.User, RequireId(request.UpTo, "up_to"));
     }
 
     public override async Task<Group> CreateGroup(CreateGroupRequest request, ServerCallContext context)

@@ -21,6 +21,9 @@ public static class MessageLimits
     public const int DefaultConversationPage = 50;
     public const int MaxConversationPage = 200;
 
+    /// <summary>Most delivery marks in one AckDeliveredMany.</summary>
+    public const int MaxMarksPerCall = 1000;
+
     /// <summary>0 (or less) means the default; anything above the cap is the cap.</summary>
     public static int PageSize(int requested, int defaultSize, int max) =>
         requested <= 0 ? defaultSize : Math.Min(requested, max);

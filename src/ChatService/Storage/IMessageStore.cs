@@ -30,8 +30,17 @@ public interface IMessageStore
     Task<InboxPage> GetInboxAsync(string user, long? after, int limit, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Moves the user's delivery mark forward to <paramref name="upTo"/> (never back, never past the
-    /// last message they received) and returns the mark (0: none).
+    /// Moves each user's delivery mark forward (never back, never past the last message they
+    /// received) and returns the marks in the same order (0: none). A mark only says where a new
+    /// connection starts, so a store may write marks without waiting for them to be durable: one
+    /// lost in a crash means messages delivered again, never messages lost.
     /// </summary>
-    Task<long> AdvanceDeliveryMarkAsync(string user, long upTo, CancellationToken cancellationToken);
+    Task<IReadOnlyList<long>> AdvanceDeliveryMarksAsync(IReadOnlyList<DeliveryMark> marks, CancellationToken cancellationToken);
+}
+
+public static class MessageStoreExtensions
+{
+    /// <summary>One user's mark (see <see cref="IMessageStore.AdvanceDeliveryMarksAsync"/>).</summary>
+    public static async Task<long> AdvanceDeliveryMarkAsync(this IMessageStore store, string user, long upTo, CancellationToken cancellationToken) =>
+        (await store.AdvanceDeliveryMarksAsync([new DeliveryMark(user, upTo)], cancellationToken))[0];
 }

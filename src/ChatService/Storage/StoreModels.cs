@@ -27,6 +27,9 @@ public sealed record StoreResult(StoredMessage Message, long PreviousId, bool Du
 }
 
 /// <summary>One page of messages; <see cref="HasMore"/> when the next page is not empty.</summary>
+/// <summary>"<paramref name="User"/>'s connections have received everything up to <paramref name="UpTo"/>."</summary>
+public sealed record DeliveryMark(string User, long UpTo);
+
 public sealed record MessagePage(IReadOnlyList<StoredMessage> Messages, bool HasMore);
 
 /// <summary>One page of a user's incoming messages, and the id it starts after (0: the beginning).</summary>

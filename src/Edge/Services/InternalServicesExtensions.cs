@@ -26,10 +26,13 @@ public static class InternalServicesExtensions
         var users = Address(options.UserService, "Services:UserService");
         var chat = Address(options.ChatService, "Services:ChatService");
         builder.Services.AddOptions<ServiceCallOptions>().BindConfiguration(ServiceCallOptions.Section);
-        builder.Services.AddGrpcClient<UserService.UserServiceClient>(o => o.Address = users).ConfigureChannel(QuickReconnect);
-        builder.Services.AddGrpcClient<ChatService.ChatServiceClient>(o => o.Address = chat).ConfigureChannel(QuickReconnect);
-        builder.Services.AddGrpcClient<Health.HealthClient>(UserHealth, o => o.Address = users).ConfigureChannel(QuickReconnect);
-        builder.Services.AddGrpcClient<Health.HealthClient>(ChatHealth, o => o.Address = chat).ConfigureChannel(QuickReconnect);
+        // RemoveAllLoggers: HttpClientFactory would log four Information lines for every call
+        // (start and end, twice): at a few thousand messages a second that was a tenth of the
+        // Edge's CPU (docs/benchmarks.md). Failed calls are logged where they are handled.
+        builder.Services.AddGrpcClient<UserService.UserServiceClient>(o => o.Address = users).ConfigureChannel(QuickReconnect).RemoveAllLoggers();
+        builder.Services.AddGrpcClient<ChatService.ChatServiceClient>(o => o.Address = chat).ConfigureChannel(QuickReconnect).RemoveAllLoggers();
+        builder.Services.AddGrpcClient<Health.HealthClient>(UserHealth, o => o.Address = users).ConfigureChannel(QuickReconnect).RemoveAllLoggers();
+        builder.Services.AddGrpcClient<Health.HealthClient>(ChatHealth, o => o.Address = chat).ConfigureChannel(QuickReconnect).RemoveAllLoggers();
         builder.Services.AddHealthChecks()
             .Add(new HealthCheckRegistration("user-service", sp => new GrpcHealthCheck(sp.GetRequiredService<GrpcClientFactory>().CreateClient<Health.HealthClient>(UserHealth)), HealthStatus.Unhealthy, [ServiceDefaultsExtensions.ReadyTag]))
             .Add(new HealthCheckRegistration("chat-service", sp => new GrpcHealthCheck(sp.GetRequiredService<GrpcClientFactory>().CreateClient<Health.HealthClient>(ChatHealth)), HealthStatus.Unhealthy, [ServiceDefaultsExtensions.ReadyTag]));

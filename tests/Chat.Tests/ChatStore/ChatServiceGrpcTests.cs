@@ -196,6 +196,33 @@ public sealed class ChatServiceGrpcTests(ChatServiceHost host) : IClassFixture<C
     }
 
     [Fact]
+    public async Task Many_delivery_marks_are_written_in_one_call_each_as_a_single_ack_would_be()
+    {
+        var (alice, bob, carol) = (User("alice"), User("bob"), User("carol"));
+        var toBob = (await StoreAsync(alice, bob, "1")).Message.Id;
+        var toCarol = (await StoreAsync(alice, carol, "2")).Message.Id;
+        var request = new AckDeliveredManyRequest();
+        request.Marks.Add(new AckDeliveredRequest { User = bob, UpTo = toBob });
+        request.Marks.Add(new AckDeliveredRequest { User = carol, UpTo = new string('9', 18) }); // past carol's last: capped
+        request.Marks.Add(new AckDeliveredRequest { User = alice, UpTo = toBob }); // alice received nothing: 0
+
+        var answer = await Client.AckDeliveredManyAsync(request, Deadline);
+        var bobSync = await Client.SyncMessagesAsync(new SyncMessagesRequest { User = bob }, Deadline);
+        var tooMany = new AckDeliveredManyRequest();
+        tooMany.Marks.AddRange(Enumerable.Range(0, 1001).Select(_ => new AckDeliveredRequest { User = bob, UpTo = toBob }));
+        var oneBad = new AckDeliveredManyRequest();
+        oneBad.Marks.Add(new AckDeliveredRequest { User = bob, UpTo = toBob });
+        oneBad.Marks.Add(new AckDeliveredRequest { User = carol, UpTo = "x" });
+
+        Assert.Equal([toBob, toCarol, ""], answer.Marks.Select(m => m.DeliveredUpTo));
+        Assert.Equal(toBob, bobSync.After);
+        Assert.Empty(bobSync.Messages);
+        Assert.Empty((await Client.AckDeliveredManyAsync(new AckDeliveredManyRequest(), Deadline)).Marks);
+        Assert.Equal(StatusCode.InvalidArgument, await CodeOf(() => Client.AckDeliveredManyAsync(tooMany, Deadline).ResponseAsync));
+        Assert.Equal(StatusCode.InvalidArgument, await CodeOf(() => Client.AckDeliveredManyAsync(oneBad, Deadline).ResponseAsync));
+    }
+
+    [Fact]
     public async Task Unknown_fields_are_ignored()
     {
         var (alice, bob) = (User("alice"), User("bob"));

@@ -158,6 +158,23 @@ public abstract class MessageStoreContract
     }
 
     [SkippableFact]
+    public async Task Delivery_marks_of_many_users_move_together_and_a_user_named_twice_gets_the_higher()
+    {
+        var store = await StoreAsync();
+        var (alice, bob, carol) = (User("alice"), User("bob"), User("carol"));
+        var toBob1 = (await store.StoreAsync(new NewMessage(alice, bob, "1", null), Timeout)).Message.Id;
+        var toBob2 = (await store.StoreAsync(new NewMessage(alice, bob, "2", null), Timeout)).Message.Id;
+        var toCarol = (await store.StoreAsync(new NewMessage(alice, carol, "3", null), Timeout)).Message.Id;
+
+        var marks = await store.AdvanceDeliveryMarksAsync(
+            [new DeliveryMark(bob, toBob2), new DeliveryMark(carol, toCarol), new DeliveryMark(bob, toBob1), new DeliveryMark(alice, toCarol)], Timeout);
+
+        Assert.Equal([toBob2, toCarol, toBob2, 0], marks);
+        Assert.Empty((await store.GetInboxAsync(bob, null, 100, Timeout)).Messages);
+        Assert.Empty((await store.GetInboxAsync(carol, null, 100, Timeout)).Messages);
+    }
+
+    [SkippableFact]
     public async Task The_same_client_id_stores_one_message_under_50_concurrent_retries()
     {
         var store = await StoreAsync();

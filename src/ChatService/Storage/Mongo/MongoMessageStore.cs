@@ -54,7 +54,17 @@ public sealed class MongoMessageStore(MongoCollections db, TimeProvider clock) :
             return new InboxPage(start, page.Messages, page.HasMore);
         }, cancellationToken);
 
-    public Task<long> AdvanceDeliveryMarkAsync(string user, long upTo, CancellationToken cancellationToken) =>
+    public async Task<IReadOnlyList<long>> AdvanceDeliveryMarksAsync(IReadOnlyList<DeliveryMark> marks, CancellationToken cancellationToken)
+    {
+        var result = new long[marks.Count];
+        for (var i = 0; i < marks.Count; i++)
+        {
+            result[i] = await AdvanceDeliveryMarkAsync(marks[i].User, marks[i].UpTo, cancellationToken);
+        }
+        return result;
+    }
+
+    private Task<long> AdvanceDeliveryMarkAsync(string user, long upTo, CancellationToken cancellationToken) =>
         db.RunAsync(async () =>
         {
             // Capped at the last message the user received, so a wild ack cannot hide future ones.

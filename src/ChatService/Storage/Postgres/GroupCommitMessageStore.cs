@@ -56,8 +56,8 @@ public sealed class GroupCommitMessageStore : IMessageStore, IAsyncDisposable
     public Task<InboxPage> GetInboxAsync(string user, long? after, int limit, CancellationToken cancellationToken) =>
         _inner.GetInboxAsync(user, after, limit, cancellationToken);
 
-    public Task<long> AdvanceDeliveryMarkAsync(string user, long upTo, CancellationToken cancellationToken) =>
-        _inner.AdvanceDeliveryMarkAsync(user, upTo, cancellationToken);
+    public Task<IReadOnlyList<long>> AdvanceDeliveryMarksAsync(IReadOnlyList<DeliveryMark> marks, CancellationToken cancellationToken) =>
+        _inner.AdvanceDeliveryMarksAsync(marks, cancellationToken);
 
     private async Task WriteLoopAsync()
     {

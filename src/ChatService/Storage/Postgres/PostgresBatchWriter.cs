@@ -39,8 +39,6 @@ internal static class PostgresBatchWriter
         var sentAt = TruncateToMicroseconds(now);
         var results = new StoreResult[batch.Count];
         var fresh = new List<StoreResult>();
-        // Messages of unrelated conversations share no head; this keeps their ids apart too.
-        long previousInBatch = 0;
         for (var i = 0; i < batch.Count; i++)
         {
             var m = batch[i];
@@ -49,8 +47,7 @@ internal static class PostgresBatchWriter
                 results[i] = first with { Duplicate = true };
                 continue;
             }
-            var id = MessageClock.NextId(now, [heads[m.Sender].LastId, heads[m.Recipient].LastId, previousInBatch]);
-            previousInBatch = id;
+            var id = MessageClock.NextId(now, [heads[m.Sender].LastId, heads[m.Recipient].LastId]);
             var previousId = heads[m.Recipient].LastReceivedId;
             heads[m.Sender] = (id, heads[m.Sender].LastReceivedId);
             heads[m.Recipient] = (id, id);

@@ -73,18 +73,40 @@ public sealed class PostgresMessageStore(PostgresDatabase database, TimeProvider
             return new InboxPage(start, page.Messages, page.HasMore);
         }, cancellationToken);
 
-    public Task<long> AdvanceDeliveryMarkAsync(string user, long upTo, CancellationToken cancellationToken) =>
-        database.RunAsync(async c =>
+    public async Task<IReadOnlyList<long>> AdvanceDeliveryMarksAsync(IReadOnlyList<DeliveryMark> marks, CancellationToken cancellationToken)
+    {
+        // One row per user (a statement may update a row only once): the highest mark asked for.
+        var highest = marks.GroupBy(m => m.User, StringComparer.Ordinal).Select(g => (User: g.Key, UpTo: g.Max(m => m.UpTo))).ToList();
+        var written = await database.RunAsync(async c =>
         {
+            await using var transaction = await c.BeginTransactionAsync(cancellationToken);
+            // Not worth an fsync (see IMessageStore): the marks of one Edge flush were a durable
+            // commit each, as many as the messages themselves at a few thousand a second.
+            await using (var relaxed = new NpgsqlCommand("SET LOCAL synchronous_commit = off", c, transaction))
+            {
+                await relaxed.ExecuteNonQueryAsync(cancellationToken);
+            }
             // Capped at the last message the user received, so a wild ack cannot hide future ones.
             await using var command = new NpgsqlCommand("""
                 INSERT INTO delivery_marks AS d (username, up_to)
-                VALUES ($1, LEAST($2, COALESCE((SELECT last_received_id FROM inbox_heads WHERE username = $1), 0)))
+                SELECT n.username, LEAST(n.up_to, COALESCE(h.last_received_id, 0))
+                FROM unnest($1, $2) AS n(username, up_to) LEFT JOIN inbox_heads h ON h.username = n.username
                 ON CONFLICT (username) DO UPDATE SET up_to = GREATEST(d.up_to, EXCLUDED.up_to)
-                RETURNING up_to
-                """, c);
-            command.Parameters.Add(Text(user));
-            command.Parameters.Add(Bigint(upTo));
-            return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+                RETURNING username, up_to
+                """, c, transaction);
+            command.Parameters.Add(TextArray([.. highest.Select(m => m.User)]));
+            command.Parameters.Add(BigintArray([.. highest.Select(m => m.UpTo)]));
+            var result = new Dictionary<string, long>(StringComparer.Ordinal);
+            await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+            {
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    result[reader.GetString(0)] = reader.GetInt64(1);
+                }
+            }
+            await transaction.CommitAsync(cancellationToken);
+            return result;
         }, cancellationToken);
+        return [.. marks.Select(m => written[m.User])];
+    }
 }

@@ -6,15 +6,18 @@ using Microsoft.Extensions.Options;
 namespace Chat.Edge.Realtime.Delivery;
 
 /// <summary>
-/// Remembers, per user, the highest id written to any of their connections, and writes it to
-/// ChatService (AckDelivered) a few times a second rather than once per message. A connection
-/// opened without <c>?after</c> starts after this mark. A mark that could not be written is kept
+/// Remembers, per user, the highest id written to any of their connections, and writes the marks
+/// of all users to ChatService together (AckDeliveredMany) a few times a second, rather than once
+/// per message. A connection opened without <c>?after</c> starts after this mark. A mark that could not be written is kept
 /// and retried; if the replica dies before writing it, the next connection gets those messages
 /// again (at least once, never lost).
 /// </summary>
 public sealed partial class DeliveryMarks(ChatService.ChatServiceClient chat, IOptions<RealtimeOptions> options, ILogger<DeliveryMarks> logger)
     : BackgroundService, IDeliveryMarks
 {
+    // Below ChatService's limit per AckDeliveredMany.
+    private const int MarksPerCall = 500;
+
     private readonly ConcurrentDictionary<string, string> _pending = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _wake = new(0);
 
@@ -49,27 +52,34 @@ public sealed partial class DeliveryMarks(ChatService.ChatServiceClient chat, IO
 
     private async Task WritePendingAsync(CancellationToken cancellationToken)
     {
+        var taken = new List<AckDeliveredRequest>();
         foreach (var user in _pending.Keys)
         {
-            if (!_pending.TryRemove(user, out var id))
+            if (_pending.TryRemove(user, out var id))
             {
-                continue;
+                taken.Add(new AckDeliveredRequest { User = user, UpTo = id });
             }
+        }
+        // Every user's mark in a few calls, not a call (and a database commit) per user.
+        foreach (var chunk in taken.Chunk(MarksPerCall))
+        {
             try
             {
-                await chat.AckDeliveredAsync(
-                    new AckDeliveredRequest { User = user, UpTo = id },
-                    deadline: DateTime.UtcNow + options.Value.CallTimeout,
-                    cancellationToken: cancellationToken);
+                var request = new AckDeliveredManyRequest();
+                request.Marks.AddRange(chunk);
+                await chat.AckDeliveredManyAsync(request, deadline: DateTime.UtcNow + options.Value.CallTimeout, cancellationToken: cancellationToken);
             }
             catch (RpcException e)
             {
-                LogAckFailed(logger, user, e.StatusCode);
-                Advance(user, id); // keep it for the next round
+                LogAckFailed(logger, chunk.Length, e.StatusCode);
+                foreach (var mark in chunk)
+                {
+                    Advance(mark.User, mark.UpTo); // kept for the next round
+                }
             }
         }
     }
 
-    [LoggerMessage(EventId = 106, Level = LogLevel.Warning, Message = "Writing the delivery mark of {User} failed with {Status}; will retry")]
-    private static partial void LogAckFailed(ILogger logger, string user, StatusCode status);
+    [LoggerMessage(EventId = 106, Level = LogLevel.Warning, Message = "Writing {Count} delivery marks failed with {Status}; will retry")]
+    private static partial void LogAckFailed(ILogger logger, int count, StatusCode status);
 }
