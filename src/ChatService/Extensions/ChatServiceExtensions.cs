@@ -4,6 +4,7 @@ using Chat.ChatService.Storage;
 using Chat.ChatService.Storage.Mongo;
 using Chat.ChatService.Storage.Postgres;
 using Chat.ServiceDefaults;
+using Chat.ServiceDefaults.Postgres;
 using Microsoft.Extensions.Options;
 using MongoDB.Driver;
 using Npgsql;
@@ -15,7 +16,7 @@ public static class ChatServiceExtensions
 {
     /// <summary>A reachable server is picked within this time, or the call answers Unavailable (unless the URL says otherwise).</summary>
     private static readonly TimeSpan MongoServerSelectionTimeout = TimeSpan.FromSeconds(5);
-    private const int DefaultMaxPoolSize = 40;
+    private const int MaxPostgresConnections = 40;
 
     /// <summary>The message store chosen by configuration, its schema applied at start, its readiness reported.</summary>
     public static IHostApplicationBuilder AddMessageStore(this IHostApplicationBuilder builder)
@@ -39,7 +40,7 @@ public static class ChatServiceExtensions
                 break;
             default:
                 var postgres = Required(configuration, "Messages");
-                builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(WithPoolCap(postgres)));
+                builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(ConnectionPoolCap.Apply(postgres, MaxPostgresConnections)));
                 builder.Services.AddSingleton<PostgresDatabase>();
                 builder.Services.AddSingleton<PostgresMessageStore>();
                 builder.Services.AddOptions<GroupCommitOptions>().BindConfiguration(GroupCommitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
@@ -67,23 +68,6 @@ public static class ChatServiceExtensions
     {
         app.MapGrpcService<ChatGrpcService>();
         return app;
-    }
-
-    /// <summary>
-    /// Npgsql's default pool of 100, next to UserService's, outgrows PostgreSQL's default
-    /// max_connections (100): when a few hundred clients connected at once and all synced, calls
-    /// failed with "too many clients". Past this cap a call waits for a free connection instead.
-    /// A connection string that sets its own maximum keeps it.
-    /// </summary>
-    private static string WithPoolCap(string connectionString)
-    {
-        var builder = new NpgsqlConnectionStringBuilder(connectionString);
-        string[] spellings = ["Maximum Pool Size", "Max Pool Size", "MaxPoolSize"];
-        if (!spellings.Any(s => connectionString.Contains(s, StringComparison.OrdinalIgnoreCase)))
-        {
-            builder.MaxPoolSize = DefaultMaxPoolSize;
-        }
-        return builder.ConnectionString;
     }
 
     private static string Required(IConfiguration configuration, string name) =>

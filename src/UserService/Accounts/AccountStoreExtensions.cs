@@ -1,4 +1,5 @@
 using Chat.ServiceDefaults;
+using Chat.ServiceDefaults.Postgres;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -8,13 +9,14 @@ namespace Chat.UserService.Accounts;
 public static partial class AccountStoreExtensions
 {
     private static readonly TimeSpan MigrationPatience = TimeSpan.FromSeconds(60);
+    private const int MaxPostgresConnections = 30;
 
     /// <summary>Users in PostgreSQL (<c>ConnectionStrings:Users</c>), PBKDF2 password hashes, a readiness check.</summary>
     public static IHostApplicationBuilder AddAccountStore(this IHostApplicationBuilder builder)
     {
         var connectionString = builder.Configuration.GetConnectionString("Users")
             ?? throw new StartupException("ConnectionStrings:Users is not set: UserService needs a PostgreSQL connection string (env ConnectionStrings__Users).");
-        builder.Services.AddDbContext<UsersDbContext>(o => o.UseNpgsql(connectionString));
+        builder.Services.AddDbContext<UsersDbContext>(o => o.UseNpgsql(ConnectionPoolCap.Apply(connectionString, MaxPostgresConnections)));
         builder.Services.AddScoped<IPasswordHasher<UserAccount>, PasswordHasher<UserAccount>>();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddScoped<AccountStore>();
