@@ -2,18 +2,27 @@
 # Runs the same LoadGen workload, in one go on this machine, against (1) the full system (two Edges
 # + Redis + ChatService on PostgreSQL, started by scripts/run-local.sh), (2) one Edge in the
 # relay-only mode (the ceiling of our WebSocket path) and (3) a minimal Node.js `ws` relay (a
-# peer); then idle connections. Writes bench/results/*.json and the table between the markers in
-# docs/benchmarks.md. About five minutes. Needs the ports of run-local.sh free.
-#   BENCH_CONNECTIONS (200)  BENCH_RATES ("500 2000")  BENCH_SECONDS (20)  BENCH_IDLE (10000)
+# peer), each over a sweep of rates to find its maximum; then idle connections. Writes
+# bench/results/*.json and the table between the markers in docs/benchmarks.md. About fifteen
+# minutes. Needs the ports of run-local.sh free.
+#   BENCH_CONNECTIONS (200)   BENCH_SECONDS (10 per rate)   BENCH_IDLE (15000)
+#   BENCH_FULL_RATES ("1000 2000 3000 4000 5000 6000")
+#   BENCH_RELAY_RATES ("10000 20000 30000 40000 50000 60000 70000 80000"), for the relay-only Edge and Node.js
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 results="$root/bench/results"
 mkdir -p "$results"
+rm -f "$results"/*.json
 connections=${BENCH_CONNECTIONS:-200}
-rates=${BENCH_RATES:-500 2000}
-seconds=${BENCH_SECONDS:-20}
-idle=${BENCH_IDLE:-10000}
+seconds=${BENCH_SECONDS:-10}
+idle=${BENCH_IDLE:-15000}
+full_rates=${BENCH_FULL_RATES:-1000 2000 3000 4000 5000 6000}
+relay_rates=${BENCH_RELAY_RATES:-10000 20000 30000 40000 50000 60000 70000 80000}
+# Each connection then carries up to a few hundred messages a second; the per-connection limit
+# (20/s) is for people, not for a load generator standing in for thousands of them.
+export Realtime__MessagesPerSecond=100000 Realtime__Burst=100000
+# Every socket is a file descriptor, in the load generator and in the server.
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 
 say() { printf 'bench: %s\n' "$*" >&2; }
@@ -22,9 +31,19 @@ wait_http() { for _ in $(seq 1 120); do curl -sf -o /dev/null "$1" && return 0; 
 wait_port() { for _ in $(seq 1 60); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.5; done; return 1; }
 pids_of() { pgrep -f "$1" | paste -sd, -; }
 
+# sweep NAME PIDS RATES LOADGEN-ARGS...: a short warm-up (JIT, pools; not recorded), then each rate.
+sweep() {
+  local name=$1 pids=$2 rates=$3
+  shift 3
+  loadgen "$@" --rate 1000 --duration 5 --drain 2 --prefix "${name}w$$" --edge-pids "$pids" > /dev/null
+  for rate in $rates; do
+    say "$name at $rate/s"
+    loadgen "$@" --rate "$rate" --duration "$seconds" --drain 3 --prefix "${name}${rate}r$$" --edge-pids "$pids" > "$results/$name-$rate.json"
+  done
+}
+
 dotnet build Chat.sln -c Release -nologo -v quiet
 (cd bench/node-relay && npm install --silent --no-audit --no-fund)
-run_id="full-$$"
 
 say "(1) the full system"
 setsid scripts/run-local.sh > "$results/run-local.log" 2>&1 &
@@ -32,23 +51,32 @@ local_pid=$!
 trap 'kill -TERM $local_pid 2>/dev/null || true' EXIT
 wait_http http://127.0.0.1:8080/readyz
 edges=$(pids_of "src/Edge/bin/Release/net10.0/Chat.Edge.dll")
-for rate in $rates; do
-  loadgen --targets http://127.0.0.1:5001,http://127.0.0.1:5002 --pattern spread --connections "$connections" \
-    --rate "$rate" --duration "$seconds" --prefix "b${run_id}r${rate}" --edge-pids "$edges" > "$results/full-$rate.json"
-done
-loadgen --targets http://127.0.0.1:5001,http://127.0.0.1:5002 --idle --connections "$idle" --prefix "b${run_id}" --edge-pids "$edges" > "$results/full-idle.json"
+full=(--targets http://127.0.0.1:5001,http://127.0.0.1:5002 --pattern spread --connections "$connections")
+sweep full "$edges" "$full_rates" "${full[@]}"
+# Where the CPU goes at the highest rate the full system sustained, per part, from /proc.
+top=$(python3 bench/summarize.py --max "$results" full "$full_rates")
+say "full at its maximum, $top/s, measuring CPU"
+loadgen "${full[@]}" --rate "$top" --duration "$seconds" --drain 3 --prefix "fullc$$" --edge-pids "$edges" > /dev/null 2> "$results/full-cpu.log" &
+# Measured while sending only: not while users sign up (password hashing) or connect.
+until grep -q "connections open" "$results/full-cpu.log"; do sleep 0.2; done
+sleep 2
+python3 bench/cpu.py "$((seconds - 4))" | python3 -c "import json, sys; d = json.load(sys.stdin); d['rate'] = $top; print(json.dumps(d))" > "$results/full-cpu.json"
+wait $!
+# The goal's second figure: latency at half of that rate.
+half=$(python3 bench/summarize.py --half-of-max "$results" full "$full_rates")
+say "full at half of its maximum: $half/s"
+loadgen "${full[@]}" --rate "$half" --duration "$seconds" --drain 3 --prefix "fullh$$" --edge-pids "$edges" > "$results/full-half.json"
+loadgen --targets http://127.0.0.1:5001,http://127.0.0.1:5002 --idle --connections "$idle" --prefix "i$$" --edge-pids "$edges" > "$results/full-idle.json"
 kill -TERM $local_pid; wait $local_pid 2>/dev/null || true
 trap - EXIT
 
 say "(2) the Edge in relay-only mode"
-(cd src/Edge/bin/Release/net10.0 && ASPNETCORE_URLS=http://127.0.0.1:5901 ASPNETCORE_ENVIRONMENT=Development \
+(cd src/Edge/bin/Release/net10.0 && ASPNETCORE_URLS=http://127.0.0.1:5901 ASPNETCORE_ENVIRONMENT=Benchmark \
   Realtime__RelayOnly=true Logging__LogLevel__Default=Warning exec dotnet Chat.Edge.dll) > "$results/relay-edge.log" 2>&1 &
 relay_pid=$!
 wait_port 5901
-for rate in $rates; do
-  loadgen --targets http://127.0.0.1:5901 --relay --pattern pairs --connections "$connections" --rate "$rate" --duration "$seconds" \
-    --prefix "r$rate" --edge-pids "$relay_pid" > "$results/relay-$rate.json"
-done
+relay=(--targets http://127.0.0.1:5901 --relay --pattern pairs --connections "$connections")
+sweep relay "$relay_pid" "$relay_rates" "${relay[@]}"
 loadgen --targets http://127.0.0.1:5901 --relay --idle --connections "$idle" --edge-pids "$relay_pid" > "$results/relay-idle.json"
 kill $relay_pid; wait $relay_pid 2>/dev/null || true
 
@@ -56,13 +84,11 @@ say "(3) the Node.js ws relay"
 PORT=5902 node bench/node-relay/server.js > "$results/node-relay.log" 2>&1 &
 node_pid=$!
 wait_port 5902
-for rate in $rates; do
-  loadgen --targets http://127.0.0.1:5902 --relay --pattern pairs --connections "$connections" --rate "$rate" --duration "$seconds" \
-    --prefix "n$rate" --edge-pids "$node_pid" > "$results/node-$rate.json"
-done
+node=(--targets http://127.0.0.1:5902 --relay --pattern pairs --connections "$connections")
+sweep node "$node_pid" "$relay_rates" "${node[@]}"
 loadgen --targets http://127.0.0.1:5902 --relay --idle --connections "$idle" --edge-pids "$node_pid" > "$results/node-idle.json"
 kill $node_pid; wait $node_pid 2>/dev/null || true
 
 say "writing docs/benchmarks.md"
-python3 bench/summarize.py "$results" "$rates" docs/benchmarks.md
+python3 bench/summarize.py "$results" "$full_rates" "$relay_rates" docs/benchmarks.md
 say "done: bench/results/ and docs/benchmarks.md"

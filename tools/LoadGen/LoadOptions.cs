@@ -13,6 +13,9 @@ public sealed record LoadOptions
     public TimeSpan Drain { get; init; } = TimeSpan.FromSeconds(5);
     public string Pattern { get; init; } = "pairs";
     public bool Idle { get; init; }
+
+    /// <summary>How long idle connections are held open after the last one connected (settling, or time to inspect the server).</summary>
+    public TimeSpan Hold { get; init; } = TimeSpan.FromSeconds(5);
     public IReadOnlyList<int> EdgePids { get; init; } = [];
     public string Prefix { get; init; } = "lg";
 
@@ -35,6 +38,7 @@ public sealed record LoadOptions
                 "--pattern" => options with { Pattern = CheckedPattern(Next()) },
                 "--idle" => options with { Idle = true },
                 "--relay" => options with { Relay = true },
+                "--hold" => options with { Hold = TimeSpan.FromSeconds(double.Parse(Next(), CultureInfo.InvariantCulture)) },
                 "--edge-pids" => options with { EdgePids = [.. Next().Split(',').Select(p => int.Parse(p, CultureInfo.InvariantCulture))] },
                 "--prefix" => options with { Prefix = Next() },
                 _ => throw new ArgumentException($"unknown option {args[i]}"),

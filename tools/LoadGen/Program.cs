@@ -19,7 +19,7 @@ if (options.Idle)
         idle.AddRange(await Task.WhenAll(chunk.Select(i => Client.ConnectAsync(targets[i % targets.Count], name, token))));
         Console.Error.WriteLine($"{idle.Count} idle connections");
     }
-    await Task.Delay(TimeSpan.FromSeconds(5)); // let the servers settle
+    await Task.Delay(options.Hold); // let the servers settle
     GC.KeepAlive(idle);
     var rssAfter = EdgeMemory.TotalRssBytes(options.EdgePids);
     Console.WriteLine(JsonSerializer.Serialize(new

@@ -1,0 +1,42 @@
+"""CPU time each part of the system used over a window, from /proc (user + system time of every
+process, threads included), grouped by what the process is. Prints one JSON object.
+
+    cpu.py SECONDS
+"""
+import json
+import os
+import sys
+import time
+
+PARTS = (('Chat.Edge', 'Edge (both replicas)'), ('Chat.ChatService', 'ChatService'), ('Chat.UserService', 'UserService'),
+         ('Chat.LoadGen', 'load generator'), ('postgres', 'PostgreSQL'), ('redis-server', 'Redis'), ('nginx', 'nginx'))
+
+
+def snapshot():
+    times = {}
+    for pid in filter(str.isdigit, os.listdir('/proc')):
+        try:
+            stat = open(f'/proc/{pid}/stat').read()
+            command = open(f'/proc/{pid}/cmdline').read().replace('\0', ' ')
+        except OSError:
+            continue  # gone meanwhile
+        fields = stat[stat.rfind(')') + 2:].split()
+        times[pid] = (int(fields[11]) + int(fields[12]), command)
+    return times
+
+
+def part(command):
+    return next((name for key, name in PARTS if key in command), 'other')
+
+
+seconds = float(sys.argv[1])
+before, started = snapshot(), time.monotonic()
+time.sleep(seconds)
+after, elapsed = snapshot(), time.monotonic() - started
+ticks = os.sysconf('SC_CLK_TCK')
+used = {}
+for pid, (total, command) in after.items():
+    spent = (total - before.get(pid, (0,))[0]) / ticks
+    if spent > 0:
+        used[part(command)] = used.get(part(command), 0) + spent
+print(json.dumps({'seconds': elapsed, 'cpuSeconds': dict(sorted(used.items(), key=lambda kv: -kv[1]))}))
