@@ -6,8 +6,8 @@
 # bench/results/*.json and the table between the markers in docs/benchmarks.md. About fifteen
 # minutes. Needs the ports of run-local.sh free.
 #   BENCH_CONNECTIONS (200)   BENCH_SECONDS (10 per rate)   BENCH_IDLE (15000)
-#   BENCH_FULL_RATES ("1000 2000 3000 4000 5000 6000")
-#   BENCH_RELAY_RATES ("10000 20000 30000 40000 50000 60000 70000 80000"), for the relay-only Edge and Node.js
+#   BENCH_FULL_RATES ("1000 2000 … 7000")
+#   BENCH_RELAY_RATES ("10000 20000 30000 35000 … 60000 70000"), for the relay-only Edge and Node.js
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -17,8 +17,8 @@ rm -f "$results"/*.json
 connections=${BENCH_CONNECTIONS:-200}
 seconds=${BENCH_SECONDS:-10}
 idle=${BENCH_IDLE:-15000}
-full_rates=${BENCH_FULL_RATES:-1000 2000 3000 4000 5000 6000}
-relay_rates=${BENCH_RELAY_RATES:-10000 20000 30000 40000 50000 60000 70000 80000}
+full_rates=${BENCH_FULL_RATES:-1000 2000 3000 4000 5000 6000 7000}
+relay_rates=${BENCH_RELAY_RATES:-10000 20000 30000 35000 40000 45000 50000 55000 60000 70000}
 # Each connection then carries up to a few hundred messages a second; the per-connection limit
 # (20/s) is for people, not for a load generator standing in for thousands of them.
 export Realtime__MessagesPerSecond=100000 Realtime__Burst=100000
@@ -51,6 +51,9 @@ local_pid=$!
 trap 'kill -TERM $local_pid 2>/dev/null || true' EXIT
 wait_http http://127.0.0.1:8080/readyz
 edges=$(pids_of "src/Edge/bin/Release/net10.0/Chat.Edge.dll")
+# Idle memory first, while the processes are fresh: after a load run their heaps have free space
+# that new connections fill, and the growth would understate what a connection costs.
+loadgen --targets http://127.0.0.1:5001,http://127.0.0.1:5002 --idle --connections "$idle" --prefix "i$$" --edge-pids "$edges" > "$results/full-idle.json"
 full=(--targets http://127.0.0.1:5001,http://127.0.0.1:5002 --pattern spread --connections "$connections")
 sweep full "$edges" "$full_rates" "${full[@]}"
 # Where the CPU goes at the highest rate the full system sustained, per part, from /proc.
@@ -66,7 +69,6 @@ wait $!
 half=$(python3 bench/summarize.py --half-of-max "$results" full "$full_rates")
 say "full at half of its maximum: $half/s"
 loadgen "${full[@]}" --rate "$half" --duration "$seconds" --drain 3 --prefix "fullh$$" --edge-pids "$edges" > "$results/full-half.json"
-loadgen --targets http://127.0.0.1:5001,http://127.0.0.1:5002 --idle --connections "$idle" --prefix "i$$" --edge-pids "$edges" > "$results/full-idle.json"
 kill -TERM $local_pid; wait $local_pid 2>/dev/null || true
 trap - EXIT
 
@@ -75,18 +77,18 @@ say "(2) the Edge in relay-only mode"
   Realtime__RelayOnly=true Logging__LogLevel__Default=Warning exec dotnet Chat.Edge.dll) > "$results/relay-edge.log" 2>&1 &
 relay_pid=$!
 wait_port 5901
+loadgen --targets http://127.0.0.1:5901 --relay --idle --connections "$idle" --edge-pids "$relay_pid" > "$results/relay-idle.json"
 relay=(--targets http://127.0.0.1:5901 --relay --pattern pairs --connections "$connections")
 sweep relay "$relay_pid" "$relay_rates" "${relay[@]}"
-loadgen --targets http://127.0.0.1:5901 --relay --idle --connections "$idle" --edge-pids "$relay_pid" > "$results/relay-idle.json"
 kill $relay_pid; wait $relay_pid 2>/dev/null || true
 
 say "(3) the Node.js ws relay"
 PORT=5902 node bench/node-relay/server.js > "$results/node-relay.log" 2>&1 &
 node_pid=$!
 wait_port 5902
+loadgen --targets http://127.0.0.1:5902 --relay --idle --connections "$idle" --edge-pids "$node_pid" > "$results/node-idle.json"
 node=(--targets http://127.0.0.1:5902 --relay --pattern pairs --connections "$connections")
 sweep node "$node_pid" "$relay_rates" "${node[@]}"
-loadgen --targets http://127.0.0.1:5902 --relay --idle --connections "$idle" --edge-pids "$node_pid" > "$results/node-idle.json"
 kill $node_pid; wait $node_pid 2>/dev/null || true
 
 say "writing docs/benchmarks.md"

@@ -11,8 +11,17 @@ public sealed record LoadOptions
     public double Rate { get; init; } = 500;
     public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(20);
     public TimeSpan Drain { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How long to wait between the last connection opening and the first message: what a new
+    /// connection starts on the server (its catch-up sync, subscriptions) is not the load measured.
+    /// </summary>
+    public TimeSpan Settle { get; init; } = TimeSpan.FromSeconds(2);
     public string Pattern { get; init; } = "pairs";
     public bool Idle { get; init; }
+
+    /// <summary>How many accounts the idle connections belong to (not for a relay: one name per connection there).</summary>
+    public int IdleUsers { get; init; } = 1000;
 
     /// <summary>How long idle connections are held open after the last one connected (settling, or time to inspect the server).</summary>
     public TimeSpan Hold { get; init; } = TimeSpan.FromSeconds(5);
@@ -34,9 +43,11 @@ public sealed record LoadOptions
                 "--connections" => options with { Connections = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--rate" => options with { Rate = double.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--duration" => options with { Duration = TimeSpan.FromSeconds(double.Parse(Next(), CultureInfo.InvariantCulture)) },
+                "--settle" => options with { Settle = TimeSpan.FromSeconds(double.Parse(Next(), CultureInfo.InvariantCulture)) },
                 "--drain" => options with { Drain = TimeSpan.FromSeconds(double.Parse(Next(), CultureInfo.InvariantCulture)) },
                 "--pattern" => options with { Pattern = CheckedPattern(Next()) },
                 "--idle" => options with { Idle = true },
+                "--idle-users" => options with { IdleUsers = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--relay" => options with { Relay = true },
                 "--hold" => options with { Hold = TimeSpan.FromSeconds(double.Parse(Next(), CultureInfo.InvariantCulture)) },
                 "--edge-pids" => options with { EdgePids = [.. Next().Split(',').Select(p => int.Parse(p, CultureInfo.InvariantCulture))] },

@@ -11,12 +11,16 @@ var targets = options.Targets;
 
 if (options.Idle)
 {
-    // Idle connections: one user may hold any number of them.
-    (string name, string? token) = options.Relay ? (options.Prefix + "idle", null) : (await Accounts.SignUpAsync(targets[0], options.Prefix + "idle", 1))[0];
+    // Idle connections of many users (a user with thousands of connections is not what a server
+    // is built for); a relay takes any name, accounts cost a password hash each, so they are shared.
+    IReadOnlyList<(string Name, string? Token)> owners = options.Relay
+        ? [.. Enumerable.Range(0, options.Connections).Select(i => ($"{options.Prefix}idle{i}", (string?)null))]
+        : [.. (await Accounts.SignUpAsync(targets[0], options.Prefix + "idle", Math.Min(options.Connections, options.IdleUsers))).Select(u => (u.Name, (string?)u.Token))];
+    var baseline = EdgeMemory.TotalRssBytes(options.EdgePids); // after the sign-ups, which cost the Edges memory too
     var idle = new List<Client>();
     foreach (var chunk in Enumerable.Range(0, options.Connections).Chunk(200))
     {
-        idle.AddRange(await Task.WhenAll(chunk.Select(i => Client.ConnectAsync(targets[i % targets.Count], name, token))));
+        idle.AddRange(await Task.WhenAll(chunk.Select(i => Client.ConnectAsync(targets[i % targets.Count], owners[i % owners.Count].Name, owners[i % owners.Count].Token))));
         Console.Error.WriteLine($"{idle.Count} idle connections");
     }
     await Task.Delay(options.Hold); // let the servers settle
@@ -26,9 +30,9 @@ if (options.Idle)
     {
         mode = "idle",
         connections = idle.Count,
-        edgeRssBeforeBytes = rssBefore,
+        edgeRssBeforeBytes = baseline,
         edgeRssAfterBytes = rssAfter,
-        bytesPerConnection = rssBefore is null || rssAfter is null ? (double?)null : (double)(rssAfter - rssBefore) / idle.Count,
+        bytesPerConnection = baseline is null || rssAfter is null ? (double?)null : (double)(rssAfter - baseline) / idle.Count,
     }));
     idle.ForEach(c => c.Abort());
     return;
@@ -47,6 +51,7 @@ foreach (var chunk in Enumerable.Range(0, users.Count).Chunk(100))
 }
 var rssConnected = EdgeMemory.TotalRssBytes(options.EdgePids);
 Console.Error.WriteLine($"{clients.Length} connections open");
+await Task.Delay(options.Settle);
 
 var measurements = new Measurements();
 using var stop = new CancellationTokenSource();
