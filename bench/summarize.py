@@ -75,11 +75,11 @@ def section(results, full_rates, relay_rates):
     if half is not None:
         h = half['result']['deliveryLatencyMs']
         summary.append(f"- full system at {int(half['targetRate']):,}/s (half of its maximum): delivery p50 {h['p50']:.1f} ms, p99 **{h['p99']:.1f} ms**")
-    cpu = load(results, 'full-cpu.json')
-    if cpu is not None:
-        messages = cpu['rate'] * cpu['seconds']
-        parts = ', '.join(f"{name} {1e6 * spent / messages:.0f} µs" for name, spent in cpu['cpuSeconds'].items() if 1e6 * spent / messages >= 1)
-        summary.append(f"- CPU per message in the full system at {cpu['rate']:,}/s ({sum(cpu['cpuSeconds'].values()) / cpu['seconds']:.2f} "
+    used = load(results, 'full-cpu.json')
+    if used is not None:
+        messages = used['rate'] * used['seconds']
+        parts = ', '.join(f"{name} {1e6 * spent / messages:.0f} µs" for name, spent in used['cpuSeconds'].items() if 1e6 * spent / messages >= 1)
+        summary.append(f"- CPU per message in the full system at {used['rate']:,}/s ({sum(used['cpuSeconds'].values()) / used['seconds']:.2f} "
                        f"of {os.cpu_count()} cores busy): {parts}")
     idle = []
     for name, label in (('full-idle.json', 'full system (both Edges, authenticated)'), ('relay-idle.json', 'relay-only Edge'), ('node-idle.json', 'Node.js relay')):
