@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Net.WebSockets;
 using System.Text.Unicode;
-using System.Threading.Channels;
 using Chat.Edge.Realtime.Bus;
 using Chat.Edge.Realtime.Delivery;
 using Chat.Edge.Realtime.Frames;
@@ -14,7 +13,9 @@ namespace Chat.Edge.Realtime.Connections;
 /// messages are stored in the order it sent them), and the pump is the only writer: it first
 /// catches up on what the user missed, then writes live events and answers from a bounded queue.
 /// A client that does not read fills the queue and is cut off with 1008; nothing buffers without
-/// bound.
+/// bound. The pump runs only while there is something to write: an idle connection holds no
+/// queue and no waiting writer task (most connections are idle, and each byte is paid per
+/// connection; docs/benchmarks.md).
 /// </summary>
 public sealed partial class ChatConnection
 {
@@ -24,8 +25,17 @@ public sealed partial class ChatConnection
     private readonly ConnectionServices _services;
     private readonly RealtimeOptions _options;
     private readonly ILogger _logger;
-    private readonly Channel<Outgoing> _outgoing;
     private readonly CancellationTokenSource _pumpStop = new();
+
+    // The outgoing queue and the pump's state, under _gate. _queue is null while empty. _pumping:
+    // a pump task owns the socket's writing side; only it writes, and once a close is requested
+    // it stays set, so the pump that holds it is the one that sends the close.
+    private readonly Lock _gate = new();
+    private Queue<Outgoing>? _queue;
+    // Set from the start: the first pump, which RunAsync starts, catches up before it writes
+    // anything queued meanwhile (the connection is in the registry, and gets events, before it runs).
+    private bool _pumping = true;
+    private Task _pump = Task.CompletedTask;
     private readonly TokenBucket _rate;
     private readonly string? _resumeAfter;
     private int _closeRequested;
@@ -47,11 +57,6 @@ public sealed partial class ChatConnection
         TokenExpiresAt = tokenExpiresAt;
         _resumeAfter = resumeAfter;
         _rate = new TokenBucket(_options.MessagesPerSecond, _options.Burst);
-        _outgoing = Channel.CreateBounded<Outgoing>(new BoundedChannelOptions(_options.OutgoingQueueLimit)
-        {
-            SingleReader = true,
-            FullMode = BoundedChannelFullMode.Wait, // TryWrite fails when full: the caller decides
-        });
     }
 
     /// <summary>The user's lower-case username.</summary>
@@ -71,8 +76,11 @@ public sealed partial class ChatConnection
     /// <summary>Runs the connection until it closes; never throws for anything the client did.</summary>
     public async Task RunAsync(CancellationToken aborted)
     {
+        lock (_gate)
+        {
+            StartPumpLocked(catchUpFirst: true);
+        }
         using var expiry = ScheduleCloseAtTokenExpiry();
-        var pump = Task.Run(() => PumpAsync(_pumpStop.Token), CancellationToken.None);
         try
         {
             await ReceiveLoopAsync(aborted);
@@ -84,7 +92,12 @@ public sealed partial class ChatConnection
         finally
         {
             RequestClose(WebSocketCloseStatus.NormalClosure, "");
-            await pump;
+            Task closing;
+            lock (_gate)
+            {
+                closing = _pump; // the last pump started is the one that closes
+            }
+            await closing;
             _socket.Abort();
         }
     }
@@ -102,14 +115,70 @@ public sealed partial class ChatConnection
         _closeStatus = status;
         _closeDescription = description;
         _pumpStop.Cancel();
+        lock (_gate)
+        {
+            if (!_pumping)
+            {
+                StartPumpLocked(catchUpFirst: false); // nothing was being written: a pump only to close
+            }
+        }
     }
 
     private void Enqueue(Outgoing outgoing)
     {
-        if (!_outgoing.Writer.TryWrite(outgoing) && Volatile.Read(ref _closeRequested) == 0)
+        lock (_gate)
         {
-            LogSlowReader(_logger, User, _options.OutgoingQueueLimit);
-            RequestClose(WebSocketCloseStatus.PolicyViolation, "too slow: the outgoing queue is full");
+            if (Volatile.Read(ref _closeRequested) == 1)
+            {
+                return; // closing: nothing more is written
+            }
+            _queue ??= new Queue<Outgoing>();
+            if (_queue.Count < _options.OutgoingQueueLimit)
+            {
+                _queue.Enqueue(outgoing);
+                if (!_pumping)
+                {
+                    StartPumpLocked(catchUpFirst: false);
+                }
+                return;
+            }
+        }
+        LogSlowReader(_logger, User, _options.OutgoingQueueLimit);
+        RequestClose(WebSocketCloseStatus.PolicyViolation, "too slow: the outgoing queue is full");
+    }
+
+    private void StartPumpLocked(bool catchUpFirst)
+    {
+        _pumping = true;
+        _pump = Task.Run(() => PumpAsync(catchUpFirst));
+    }
+
+    /// <summary>
+    /// The pump's next step: the oldest queued item; or, when the queue is empty, either the end
+    /// of this pump (released; the next Enqueue starts another) or, once a close was requested,
+    /// the close, which this pump sends since it keeps the writing side.
+    /// </summary>
+    private PumpStep TakeNext(out Outgoing next)
+    {
+        lock (_gate)
+        {
+            if (Volatile.Read(ref _closeRequested) == 1)
+            {
+                next = default;
+                return PumpStep.Close;
+            }
+            if (_queue is { Count: > 0 } queue)
+            {
+                next = queue.Dequeue();
+                if (queue.Count == 0)
+                {
+                    _queue = null; // an idle connection holds no queue
+                }
+                return PumpStep.Write;
+            }
+            _pumping = false;
+            next = default;
+            return PumpStep.Idle;
         }
     }
 
@@ -266,14 +335,26 @@ public sealed partial class ChatConnection
 
     // ---- writing ----
 
-    private async Task PumpAsync(CancellationToken stop)
+    private async Task PumpAsync(bool catchUpFirst)
     {
+        var stop = _pumpStop.Token;
         try
         {
-            _lastDelivered = _resumeAfter ?? "";
-            await CatchUpAsync(_resumeAfter, stop);
-            await foreach (var outgoing in _outgoing.Reader.ReadAllAsync(stop))
+            if (catchUpFirst)
             {
+                _lastDelivered = _resumeAfter ?? "";
+                await CatchUpAsync(_resumeAfter, stop);
+            }
+            while (true)
+            {
+                switch (TakeNext(out var outgoing))
+                {
+                    case PumpStep.Idle:
+                        return;
+                    case PumpStep.Close:
+                        await CloseAsync();
+                        return;
+                }
                 if (outgoing.Frame is not null)
                 {
                     await WriteAsync(outgoing.Frame, stop);
@@ -290,6 +371,7 @@ public sealed partial class ChatConnection
         catch (Exception e) when (e is WebSocketException or IOException)
         {
             LogDropped(_logger, User, e.Message);
+            RequestClose(WebSocketCloseStatus.NormalClosure, "");
         }
         catch (RpcException e)
         {
@@ -298,11 +380,14 @@ public sealed partial class ChatConnection
             LogSyncRefused(_logger, User, e.StatusCode);
             RequestClose(WebSocketCloseStatus.InternalServerError, "messages cannot be synced right now");
         }
-        finally
-        {
-            _services.DeliveryMarks.Flush(User);
-            await SendCloseAsync();
-        }
+        // Only a close request stops a pump early, and this pump still holds the writing side.
+        await CloseAsync();
+    }
+
+    private async Task CloseAsync()
+    {
+        _services.DeliveryMarks.Flush(User);
+        await SendCloseAsync();
     }
 
     private async Task DeliverLiveAsync(BusEvent live, CancellationToken stop)
@@ -395,6 +480,13 @@ public sealed partial class ChatConnection
 
     /// <summary>A frame ready to write, or a live event that still needs its place in the stream checked.</summary>
     private readonly record struct Outgoing(byte[]? Frame, BusEvent? Event);
+
+    private enum PumpStep
+    {
+        Write,
+        Idle,
+        Close,
+    }
 
     [LoggerMessage(EventId = 102, Level = LogLevel.Information, Message = "Connection of {User} dropped: {Reason}")]
     private static partial void LogDropped(ILogger logger, string user, string reason);
