@@ -46,9 +46,13 @@ dotnet build Chat.sln -c Release -nologo -v quiet
 (cd bench/node-relay && npm install --silent --no-audit --no-fund)
 
 say "(1) the full system"
-setsid scripts/run-local.sh > "$results/run-local.log" 2>&1 &
+# An empty database every time: the tables of earlier runs (millions of rows, their indexes and
+# dead tuples) made later runs slower than the same code on a fresh one.
+state=$(mktemp -d /tmp/chat-bench.XXXXXX)
+chmod 755 "$state"
+CHAT_STATE_DIR="$state" setsid scripts/run-local.sh > "$results/run-local.log" 2>&1 &
 local_pid=$!
-trap 'kill -TERM $local_pid 2>/dev/null || true' EXIT
+trap 'kill -TERM $local_pid 2>/dev/null || true; rm -rf "$state"' EXIT
 wait_http http://127.0.0.1:8080/readyz
 edges=$(pids_of "src/Edge/bin/Release/net10.0/Chat.Edge.dll")
 # Idle memory first, while the processes are fresh: after a load run their heaps have free space
@@ -71,6 +75,7 @@ say "full at half of its maximum: $half/s"
 loadgen "${full[@]}" --rate "$half" --duration "$seconds" --drain 3 --prefix "fullh$$" --edge-pids "$edges" > "$results/full-half.json"
 kill -TERM $local_pid; wait $local_pid 2>/dev/null || true
 trap - EXIT
+rm -rf "$state"
 
 say "(2) the Edge in relay-only mode"
 (cd src/Edge/bin/Release/net10.0 && ASPNETCORE_URLS=http://127.0.0.1:5901 ASPNETCORE_ENVIRONMENT=Benchmark \

@@ -8,6 +8,8 @@
 #   CHAT_HTTP_PORT       the gateway's port (default 8080)
 #   CHAT_POSTGRES_PORT   PostgreSQL's port (default 55432, away from a system server on 5432)
 #   CHAT_REDIS_PORT      Redis's port (default 56379, away from a system server on 6379)
+#   CHAT_STATE_DIR       where the data, keys and logs live (default .local; bench/run.sh gives
+#                        each run an empty one, so every benchmark starts on an empty database)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$(pwd)"
@@ -19,7 +21,7 @@ user_port=7001
 chat_port=7002
 edge_ports=(5001 5002)
 
-state="$root/.local"
+state="${CHAT_STATE_DIR:-$root/.local}"
 logs="$state/logs"
 pg_bin=/usr/lib/postgresql/15/bin
 pg_dir="$state/postgres"
@@ -96,14 +98,14 @@ wait_until() {
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.25
   done
-  say "$name did not come up; the end of .local/logs/$name.log:"
+  say "$name did not come up; the end of $logs/$name.log:"
   tail -n 30 "$logs/$name.log" >&2 || true
   exit 1
 }
 
 # --- PostgreSQL ----------------------------------------------------------------------------------
 if [ ! -f "$pg_dir/data/PG_VERSION" ]; then
-  say "creating a PostgreSQL cluster in .local/postgres (trust authentication, loopback only)"
+  say "creating a PostgreSQL cluster in $pg_dir (trust authentication, loopback only)"
   mkdir -p "$pg_dir"
   is_root && chown -R postgres:postgres "$pg_dir"
   as_postgres "$pg_bin/initdb" -D "$pg_dir/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$logs/initdb.log"
@@ -124,7 +126,7 @@ wait_until redis redis-cli -p "$redis_port" ping
 
 # --- The JWT signing key -------------------------------------------------------------------------
 if [ ! -f "$key_file" ]; then
-  say "creating the development JWT signing key .local/keys/jwt-signing-key.pem"
+  say "creating the development JWT signing key $key_file"
   mkdir -p "$(dirname "$key_file")"
   chmod 700 "$(dirname "$key_file")"
   openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$key_file" 2>/dev/null
@@ -185,7 +187,7 @@ cat <<EOF
   ChatService (gRPC, h2c)  127.0.0.1:$chat_port       grpcurl -plaintext 127.0.0.1:$chat_port list
   PostgreSQL               127.0.0.1:$pg_port      psql -h 127.0.0.1 -p $pg_port -U postgres chat_users
   Redis                    127.0.0.1:$redis_port      redis-cli -p $redis_port
-  Logs                     .local/logs/   (one JSON line per event)
+  Logs                     $logs/   (one JSON line per event)
 
   Try it, in another terminal:
 
@@ -203,7 +205,7 @@ exited=0
 wait -n -p exited "${pids[@]}" || true
 for i in "${!pids[@]}"; do
   if [ "${pids[i]}" = "$exited" ]; then
-    say "${names[i]} exited; the end of .local/logs/${names[i]}.log:"
+    say "${names[i]} exited; the end of $logs/${names[i]}.log:"
     tail -n 30 "$logs/${names[i]}.log" >&2 || true
   fi
 done
