@@ -8,9 +8,9 @@ namespace Chat.Edge.Realtime.Delivery;
 /// <summary>
 /// Remembers, per user, the highest id written to any of their connections, and writes the marks
 /// of all users to ChatService together (AckDeliveredMany) a few times a second, rather than once
-/// per message. A connection opened without <c>?after</c> starts after this mark. A mark that could not be written is kept
-/// and retried; if the replica dies before writing it, the next connection gets those messages
-/// again (at least once, never lost).
+/// per message. A connection opened without <c>?after</c> starts after this mark. A mark that
+/// could not be written is kept and retried; if the replica dies before writing it, the next
+/// connection gets those messages again (at least once, never lost).
 /// </summary>
 public sealed partial class DeliveryMarks(ChatService.ChatServiceClient chat, IOptions<RealtimeOptions> options, ILogger<DeliveryMarks> logger)
     : BackgroundService, IDeliveryMarks
