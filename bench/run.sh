@@ -3,7 +3,7 @@
 # + Redis + ChatService on PostgreSQL, started by scripts/run-local.sh), (2) one Edge in the
 # relay-only mode (the ceiling of our WebSocket path) and (3) a minimal Node.js `ws` relay (a
 # peer), each over a sweep of rates to find its maximum; then idle connections. Writes
-# bench/results/*.json and the table between the markers in docs/benchmarks.md. About fifteen
+# bench/results/*.json and the table between the markers in docs/benchmarks.md. About twenty
 # minutes. Needs the ports of run-local.sh free.
 #   BENCH_CONNECTIONS (200)   BENCH_SECONDS (10 per rate)   BENCH_IDLE (15000)
 #   BENCH_FULL_RATES ("1000 2000 … 7000")
