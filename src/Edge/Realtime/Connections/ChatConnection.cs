@@ -108,20 +108,22 @@ public sealed partial class ChatConnection
     /// </summary>
     public void RequestClose(WebSocketCloseStatus status, string description)
     {
-        if (Interlocked.Exchange(ref _closeRequested, 1) == 1)
-        {
-            return;
-        }
-        _closeStatus = status;
-        _closeDescription = description;
-        _pumpStop.Cancel();
         lock (_gate)
         {
+            if (_closeRequested == 1)
+            {
+                return;
+            }
+            // The status first: a pump that sees the request (TakeNext, under this lock) sends it.
+            _closeStatus = status;
+            _closeDescription = description;
+            Volatile.Write(ref _closeRequested, 1);
             if (!_pumping)
             {
                 StartPumpLocked(catchUpFirst: false); // nothing was being written: a pump only to close
             }
         }
+        _pumpStop.Cancel(); // outside the lock: it runs the callbacks of whatever the pump awaits
     }
 
     private void Enqueue(Outgoing outgoing)
@@ -365,8 +367,9 @@ public sealed partial class ChatConnection
                 }
             }
         }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        catch (Exception e) when (e is OperationCanceledException or RpcException && stop.IsCancellationRequested)
         {
+            // Closing: a gRPC call (a catch-up's sync) cancelled by the close ends as RpcException.
         }
         catch (Exception e) when (e is WebSocketException or IOException)
         {
