@@ -38,9 +38,3 @@ public interface IMessageStore
     Task<IReadOnlyList<long>> AdvanceDeliveryMarksAsync(IReadOnlyList<DeliveryMark> marks, CancellationToken cancellationToken);
 }
 
-public static class MessageStoreExtensions
-{
-    /// <summary>One user's mark (see <see cref="IMessageStore.AdvanceDeliveryMarksAsync"/>).</summary>
-    public static async Task<long> AdvanceDeliveryMarkAsync(this IMessageStore store, string user, long upTo, CancellationToken cancellationToken) =>
-        (await store.AdvanceDeliveryMarksAsync([new DeliveryMark(user, upTo)], cancellationToken))[0];
-}

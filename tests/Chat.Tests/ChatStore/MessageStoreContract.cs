@@ -18,6 +18,9 @@ public abstract class MessageStoreContract
 
     private static CancellationToken Timeout => new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token;
 
+    private static async Task<long> AdvanceDeliveryMarkAsync(IMessageStore store, string user, long upTo) =>
+        (await store.AdvanceDeliveryMarksAsync([new DeliveryMark(user, upTo)], Timeout))[0];
+
     [SkippableFact]
     public async Task Ids_are_fixed_width_and_increase_for_each_user_in_both_directions()
     {
@@ -133,7 +136,7 @@ public abstract class MessageStoreContract
         }
 
         var unmarked = await store.GetInboxAsync(bob, null, 100, Timeout);
-        var mark = await store.AdvanceDeliveryMarkAsync(bob, ids[1], Timeout);
+        var mark = await AdvanceDeliveryMarkAsync(store, bob, ids[1]);
         var marked = await store.GetInboxAsync(bob, null, 100, Timeout);
 
         Assert.Equal(0, unmarked.After);
@@ -151,10 +154,10 @@ public abstract class MessageStoreContract
         var first = (await store.StoreAsync(new NewMessage(alice, bob, "1", null), Timeout)).Message.Id;
         var second = (await store.StoreAsync(new NewMessage(alice, bob, "2", null), Timeout)).Message.Id;
 
-        Assert.Equal(0, await store.AdvanceDeliveryMarkAsync(alice, second, Timeout));
-        Assert.Equal(second, await store.AdvanceDeliveryMarkAsync(bob, second, Timeout));
-        Assert.Equal(second, await store.AdvanceDeliveryMarkAsync(bob, first, Timeout));
-        Assert.Equal(second, await store.AdvanceDeliveryMarkAsync(bob, long.MaxValue, Timeout));
+        Assert.Equal(0, await AdvanceDeliveryMarkAsync(store, alice, second));
+        Assert.Equal(second, await AdvanceDeliveryMarkAsync(store, bob, second));
+        Assert.Equal(second, await AdvanceDeliveryMarkAsync(store, bob, first));
+        Assert.Equal(second, await AdvanceDeliveryMarkAsync(store, bob, long.MaxValue));
     }
 
     [SkippableFact]
