@@ -42,6 +42,17 @@ sweep() {
   done
 }
 
+# measure_relay NAME PID PORT: a relay (no accounts) just started as PID on PORT: idle memory while
+# it is fresh, then the sweep; then it is stopped.
+measure_relay() {
+  local name=$1 pid=$2 port=$3
+  wait_port "$port"
+  loadgen --targets "http://127.0.0.1:$port" --relay --idle --connections "$idle" --edge-pids "$pid" > "$results/$name-idle.json"
+  sweep "$name" "$pid" "$relay_rates" --targets "http://127.0.0.1:$port" --relay --pattern pairs --connections "$connections"
+  kill "$pid"
+  wait "$pid" 2>/dev/null || true
+}
+
 dotnet build Chat.sln -c Release -nologo -v quiet
 (cd bench/node-relay && npm install --silent --no-audit --no-fund)
 
@@ -80,21 +91,11 @@ rm -rf "$state"
 say "(2) the Edge in relay-only mode"
 (cd src/Edge/bin/Release/net10.0 && ASPNETCORE_URLS=http://127.0.0.1:5901 ASPNETCORE_ENVIRONMENT=Benchmark \
   Realtime__RelayOnly=true Logging__LogLevel__Default=Warning exec dotnet Chat.Edge.dll) > "$results/relay-edge.log" 2>&1 &
-relay_pid=$!
-wait_port 5901
-loadgen --targets http://127.0.0.1:5901 --relay --idle --connections "$idle" --edge-pids "$relay_pid" > "$results/relay-idle.json"
-relay=(--targets http://127.0.0.1:5901 --relay --pattern pairs --connections "$connections")
-sweep relay "$relay_pid" "$relay_rates" "${relay[@]}"
-kill $relay_pid; wait $relay_pid 2>/dev/null || true
+measure_relay relay $! 5901
 
 say "(3) the Node.js ws relay"
 PORT=5902 node bench/node-relay/server.js > "$results/node-relay.log" 2>&1 &
-node_pid=$!
-wait_port 5902
-loadgen --targets http://127.0.0.1:5902 --relay --idle --connections "$idle" --edge-pids "$node_pid" > "$results/node-idle.json"
-node=(--targets http://127.0.0.1:5902 --relay --pattern pairs --connections "$connections")
-sweep node "$node_pid" "$relay_rates" "${node[@]}"
-kill $node_pid; wait $node_pid 2>/dev/null || true
+measure_relay node $! 5902
 
 say "writing docs/benchmarks.md"
 python3 bench/summarize.py "$results" "$full_rates" "$relay_rates" docs/benchmarks.md
