@@ -81,9 +81,17 @@ public sealed partial class ChatConnection
             StartPumpLocked(catchUpFirst: true);
         }
         using var expiry = ScheduleCloseAtTokenExpiry();
+        var closeWrittenByFramework = false;
         try
         {
             await ReceiveLoopAsync(aborted);
+        }
+        catch (WebSocketException e) when (e.WebSocketErrorCode == WebSocketError.Faulted)
+        {
+            // The client broke the protocol (invalid UTF-8, an unmasked or malformed frame): the
+            // framework has already written its close (1007 or 1002) and given up the socket.
+            LogDropped(_logger, User, e.Message);
+            closeWrittenByFramework = true;
         }
         catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException)
         {
@@ -98,7 +106,28 @@ public sealed partial class ChatConnection
                 closing = _pump; // the last pump started is the one that closes
             }
             await closing;
+            if (closeWrittenByFramework)
+            {
+                await LingerAsync(aborted);
+            }
             _socket.Abort();
+        }
+    }
+
+    /// <summary>
+    /// Waits until the client drops the connection, or the close handshake's time is up. The
+    /// written close may still be in the server's output buffers, and aborting the socket now
+    /// would discard it: the client would see a reset instead of the close code.
+    /// </summary>
+    private static async Task LingerAsync(CancellationToken aborted)
+    {
+        try
+        {
+            await Task.Delay(CloseHandshakeTimeout, aborted);
+        }
+        catch (OperationCanceledException)
+        {
+            // The client is gone: nothing is left to wait for.
         }
     }
 
