@@ -2,14 +2,16 @@ using Chat.Edge.Authentication;
 using Chat.Edge.Presence;
 using Chat.Edge.Realtime.Bus;
 using Chat.Edge.Realtime.Connections;
+using Grpc.Core;
 using Microsoft.Extensions.Options;
 
 namespace Chat.Edge.Realtime;
 
 /// <summary>
 /// <c>GET /ws</c>: authenticates before the upgrade (401 without a valid token, 503 when tokens
-/// cannot be checked), then runs the connection: joined to the registry and the bus first, so no
-/// live message slips between catch-up and live delivery.
+/// cannot be checked), fixes where the connection's stream starts (the user's delivery mark, or
+/// <c>?after</c>), then runs the connection: joined to the registry and the bus before its
+/// catch-up, so no live message slips between catch-up and live delivery.
 /// </summary>
 public static partial class WebSocketEndpoint
 {
@@ -42,12 +44,22 @@ public static partial class WebSocketEndpoint
                 detail: "`after` must be a message id.");
         }
 
+        // Where the stream starts is fixed before the upgrade is answered and before the
+        // connection can be queued anything: every message stored after the client sees 101
+        // reaches it, whatever the user's other connections deliver meanwhile.
+        var startAfter = after.Length > 0 ? after : await ReadDeliveryMarkAsync(services, user.Username, http.RequestAborted);
+        if (startAfter is null)
+        {
+            return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Service Unavailable",
+                detail: "Messages cannot be synced right now; try again shortly.");
+        }
+
         using var socket = await http.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
         {
             KeepAliveInterval = options.Value.KeepAliveInterval,
             KeepAliveTimeout = options.Value.KeepAliveTimeout,
         });
-        var connection = new ChatConnection(socket, user.Username, user.ExpiresAt, after.Length > 0 ? after : null, services);
+        var connection = new ChatConnection(socket, user.Username, user.ExpiresAt, startAfter, services);
         if (registry.Add(connection))
         {
             await SubscribeAsync(bus, user.Username, logger);
@@ -68,6 +80,25 @@ public static partial class WebSocketEndpoint
             LogDisconnected(logger, user.Username);
         }
         return Results.Empty;
+    }
+
+    /// <summary>
+    /// The user's delivery mark ("" before their first message), or null when ChatService cannot
+    /// tell within one call's time: the client is refused with 503 rather than kept waiting.
+    /// </summary>
+    private static async Task<string?> ReadDeliveryMarkAsync(ConnectionServices services, string user, CancellationToken aborted)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        timeout.CancelAfter(services.Options.CallTimeout);
+        try
+        {
+            var page = await services.Inbox.SyncAsync(user, after: null, limit: 1, timeout.Token);
+            return page.After;
+        }
+        catch (Exception e) when (e is OperationCanceledException or RpcException && timeout.IsCancellationRequested)
+        {
+            return null;
+        }
     }
 
     private static async Task SubscribeAsync(IMessageBus bus, string user, ILogger logger)

@@ -37,7 +37,7 @@ public sealed partial class ChatConnection
     private bool _pumping = true;
     private Task _pump = Task.CompletedTask;
     private readonly TokenBucket _rate;
-    private readonly string? _resumeAfter;
+    private readonly string _startAfter;
     private int _closeRequested;
     private WebSocketCloseStatus _closeStatus = WebSocketCloseStatus.NormalClosure;
     private string _closeDescription = "";
@@ -45,9 +45,16 @@ public sealed partial class ChatConnection
 
     // The id of the last message written to this connection; "" before the user's first message.
     // Written by the pump only.
-    private string _lastDelivered = "";
+    private string _lastDelivered;
 
-    public ChatConnection(WebSocket socket, string user, DateTime tokenExpiresAt, string? resumeAfter, ConnectionServices services)
+    /// <param name="startAfter">
+    /// Where this connection's stream starts: the client's <c>?after</c>, or the user's delivery
+    /// mark read before the connection joined the registry and the bus ("" before any message).
+    /// It is fixed before anything can be queued: read later, another connection of the same user
+    /// could have moved the shared mark past a live message already queued here, which would then
+    /// be dropped as "already delivered".
+    /// </param>
+    public ChatConnection(WebSocket socket, string user, DateTime tokenExpiresAt, string startAfter, ConnectionServices services)
     {
         _socket = socket;
         _services = services;
@@ -55,7 +62,8 @@ public sealed partial class ChatConnection
         _logger = services.Logger;
         User = user;
         TokenExpiresAt = tokenExpiresAt;
-        _resumeAfter = resumeAfter;
+        _startAfter = startAfter;
+        _lastDelivered = startAfter;
         _rate = new TokenBucket(_options.MessagesPerSecond, _options.Burst);
     }
 
@@ -373,8 +381,7 @@ public sealed partial class ChatConnection
         {
             if (catchUpFirst)
             {
-                _lastDelivered = _resumeAfter ?? "";
-                await CatchUpAsync(_resumeAfter, stop);
+                await CatchUpAsync(_startAfter, stop);
             }
             while (true)
             {
@@ -453,20 +460,15 @@ public sealed partial class ChatConnection
     }
 
     /// <summary>
-    /// Writes every stored message to the user after <paramref name="after"/> (or, when null,
-    /// after what the user's connections have received), oldest first. Retries while ChatService
-    /// is unavailable; live events wait in the queue meanwhile.
+    /// Writes every stored message to the user after <paramref name="after"/>, oldest first.
+    /// Retries while ChatService is unavailable; live events wait in the queue meanwhile.
     /// </summary>
-    private async Task CatchUpAsync(string? after, CancellationToken stop)
+    private async Task CatchUpAsync(string after, CancellationToken stop)
     {
         var cursor = after;
         while (true)
         {
             var page = await _services.Inbox.SyncAsync(User, cursor, _options.SyncPageSize, stop);
-            if (cursor is null)
-            {
-                _lastDelivered = page.After; // the user's delivery mark: where this connection starts
-            }
             foreach (var message in page.Messages)
             {
                 if (string.CompareOrdinal(message.Id, _lastDelivered) > 0)

@@ -3,6 +3,7 @@ namespace Chat.Edge.Realtime.Delivery;
 /// <summary>A user's stored incoming messages, for catch-up and gap filling.</summary>
 public interface IInbox
 {
+    /// <summary>Messages after <paramref name="after"/>; null: after the user's delivery mark; "": from the first.</summary>
     Task<InboxPage> SyncAsync(string user, string? after, int limit, CancellationToken stop);
 }
 

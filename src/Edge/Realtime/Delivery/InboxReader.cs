@@ -12,7 +12,8 @@ public sealed partial class InboxReader(ChatService.ChatServiceClient chat, IOpt
 
     /// <summary>
     /// One page of messages to <paramref name="user"/> after <paramref name="after"/> (null: after
-    /// the user's delivery mark). While ChatService is unavailable this waits and retries, until
+    /// the user's delivery mark, which the page's <see cref="InboxPage.After"/> then tells; "": from
+    /// the first message). While ChatService is unavailable this waits and retries, until
     /// <paramref name="stop"/>: a connection that cannot catch up must not skip ahead.
     /// </summary>
     public async Task<InboxPage> SyncAsync(string user, string? after, int limit, CancellationToken stop)
@@ -23,7 +24,7 @@ public sealed partial class InboxReader(ChatService.ChatServiceClient chat, IOpt
             try
             {
                 var response = await chat.SyncMessagesAsync(
-                    new SyncMessagesRequest { User = user, After = after ?? "", Limit = limit },
+                    new SyncMessagesRequest { User = user, After = WireCursor(after), Limit = limit },
                     deadline: DateTime.UtcNow + options.Value.CallTimeout,
                     cancellationToken: stop);
                 var messages = response.Messages.Select(m => new InboxMessage(m.Id, Render(m))).ToList();
@@ -37,6 +38,17 @@ public sealed partial class InboxReader(ChatService.ChatServiceClient chat, IOpt
             }
         }
     }
+
+    /// <summary>
+    /// On the wire an empty cursor means "after the delivery mark"; the start of the inbox
+    /// (here "", the mark of a user who has received nothing) is spelled "0".
+    /// </summary>
+    private static string WireCursor(string? after) => after switch
+    {
+        null => "",
+        "" => "0",
+        _ => after,
+    };
 
     /// <summary>The <c>message</c> frame of a stored message.</summary>
     public static byte[] Render(Message message) => ServerFrames.Message(
