@@ -1,3 +1,4 @@
+using Chat.Contracts;
 using Chat.Edge.Authentication;
 using Chat.Edge.Realtime.Bus;
 using Chat.Edge.Realtime.Connections;
@@ -20,12 +21,13 @@ public static class RealtimeExtensions
         var services = builder.Services;
         services.AddOptions<RealtimeOptions>()
             .Bind(builder.Configuration.GetSection(RealtimeOptions.Section))
-            .Validate(o => o.MaxTextBytes > 0 && o.MaxFrameBytes >= o.MaxTextBytes, "Realtime: MaxFrameBytes must be at least MaxTextBytes, both positive")
+            .Validate(o => o.MaxFrameBytes >= MessageLimits.MaxTextBytes, $"Realtime: MaxFrameBytes must be at least the text limit, {MessageLimits.MaxTextBytes}")
             .Validate(o => o.MessagesPerSecond > 0 && o.Burst >= 1, "Realtime: MessagesPerSecond and Burst must be positive")
-            .Validate(o => o.OutgoingQueueLimit >= 1 && o.SyncPageSize >= 1, "Realtime: OutgoingQueueLimit and SyncPageSize must be positive")
+            .Validate(o => o.OutgoingQueueLimit >= 1, "Realtime: OutgoingQueueLimit must be positive")
+            .Validate(o => o.SyncPageSize is >= 1 and <= MessageLimits.MaxSyncPage, $"Realtime: SyncPageSize must be 1 to {MessageLimits.MaxSyncPage}, ChatService's largest page")
             .ValidateOnStart();
         services.AddMemoryCache(o => o.SizeLimit = 200_000);
-        services.AddSingleton(sp => new ClientFrameParser(sp.GetRequiredService<IOptions<RealtimeOptions>>().Value));
+        services.AddSingleton<ClientFrameParser>();
         services.AddSingleton<ConnectionRegistry>();
         services.AddSingleton<ILocalDelivery>(sp => sp.GetRequiredService<ConnectionRegistry>());
         services.AddSingleton<ConnectionServices>();

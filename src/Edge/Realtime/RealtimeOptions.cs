@@ -8,14 +8,12 @@ public sealed class RealtimeOptions
 {
     public const string Section = "Realtime";
 
-    /// <summary>Largest message text in UTF-8 bytes; larger gets <c>too_large</c>.</summary>
-    public int MaxTextBytes { get; set; } = 4096;
-
-    /// <summary>Largest incoming WebSocket message; larger closes the connection with 1009.</summary>
+    /// <summary>
+    /// Largest incoming WebSocket message; larger closes the connection with 1009. The text and
+    /// clientId limits inside a frame are ChatService's too, so they are not set here but in
+    /// <see cref="Chat.Contracts.MessageLimits"/>.
+    /// </summary>
     public int MaxFrameBytes { get; set; } = 64 * 1024;
-
-    /// <summary>Largest clientId, in characters.</summary>
-    public int MaxClientIdLength { get; set; } = 64;
 
     /// <summary>Token bucket per connection: sustained frames per second...</summary>
     public double MessagesPerSecond { get; set; } = 20;
@@ -38,7 +36,7 @@ public sealed class RealtimeOptions
     /// <summary>A connection that does not answer a ping within this is dropped.</summary>
     public TimeSpan KeepAliveTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>Messages per SyncMessages page when a connection catches up.</summary>
+    /// <summary>Messages per SyncMessages page when a connection catches up (at most ChatService's <see cref="Chat.Contracts.MessageLimits.MaxSyncPage"/>).</summary>
     public int SyncPageSize { get; set; } = 200;
 
     /// <summary>Deadline of each call to ChatService and UserService made for a connection.</summary>

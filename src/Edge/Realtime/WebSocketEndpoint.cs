@@ -1,3 +1,4 @@
+using Chat.Contracts;
 using Chat.Edge.Authentication;
 using Chat.Edge.Presence;
 using Chat.Edge.Realtime.Bus;
@@ -15,8 +16,6 @@ namespace Chat.Edge.Realtime;
 /// </summary>
 public static partial class WebSocketEndpoint
 {
-    private const int MaxResumeIdLength = 64;
-
     public static async Task<IResult> HandleAsync(
         HttpContext http,
         IConnectionAuthenticator authenticator,
@@ -37,17 +36,19 @@ public static partial class WebSocketEndpoint
         {
             return check.Unavailable ? Problems.UserServiceUnavailable() : Problems.Unauthenticated(http);
         }
-        var after = http.Request.Query["after"].ToString();
-        if (after.Length > 0 && (after.Length > MaxResumeIdLength || !after.All(char.IsAsciiDigit)))
+        // Checked as ChatService checks a cursor (before the upgrade: a refused sync later would
+        // be a 1011 close), and written in the ids' fixed width, since ids compare as strings.
+        var query = http.Request.Query["after"].ToString();
+        if (!MessageId.TryParse(query, out var afterId))
         {
             return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Bad Request",
-                detail: "`after` must be a message id.");
+                detail: $"`after` must be a message id (up to {MessageId.Width} digits).");
         }
 
         // Where the stream starts is fixed before the upgrade is answered and before the
         // connection can be queued anything: every message stored after the client sees 101
         // reaches it, whatever the user's other connections deliver meanwhile.
-        var startAfter = after.Length > 0 ? after : await ReadDeliveryMarkAsync(services, user.Username, http.RequestAborted);
+        var startAfter = query.Length > 0 ? MessageId.Format(afterId) : await ReadDeliveryMarkAsync(services, user.Username, http.RequestAborted);
         if (startAfter is null)
         {
             return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Service Unavailable",

@@ -1,5 +1,6 @@
 using System.Text;
 using Chat.ChatService.Messages;
+using Chat.Contracts;
 using Chat.ChatService.Storage;
 
 namespace Chat.Tests.ChatStore;

@@ -6,7 +6,7 @@ namespace Chat.Tests.Realtime;
 
 public class ClientFrameParserTests
 {
-    private readonly ClientFrameParser _parser = new(new RealtimeOptions());
+    private readonly ClientFrameParser _parser = new();
 
     private ClientFrame Parse(string frame) => _parser.Parse(Encoding.UTF8.GetBytes(frame));
 

@@ -27,7 +27,7 @@ public class FrameParserFuzzTests
     [InlineData(3)]
     public void Mutated_and_random_frames_never_throw(int seed)
     {
-        var parser = new ClientFrameParser(new RealtimeOptions());
+        var parser = new ClientFrameParser();
         var mutator = new Mutator(seed);
         for (var i = 0; i < 3000; i++)
         {

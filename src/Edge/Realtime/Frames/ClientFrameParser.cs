@@ -1,3 +1,4 @@
+using Chat.Contracts;
 using System.Text;
 using System.Text.Json;
 
@@ -8,7 +9,7 @@ namespace Chat.Edge.Realtime.Frames;
 /// <c>RECEIVER text…</c> or a JSON object with a <c>type</c>. Never throws on bad input: every
 /// malformed frame becomes an <see cref="InvalidFrame"/> that the connection answers with an error.
 /// </summary>
-public sealed class ClientFrameParser(RealtimeOptions options)
+public sealed class ClientFrameParser
 {
     /// <param name="utf8">The whole frame, already checked to be valid UTF-8.</param>
     public ClientFrame Parse(ReadOnlySpan<byte> utf8)
@@ -97,9 +98,9 @@ public sealed class ClientFrameParser(RealtimeOptions options)
 
     private ClientFrame Send(string? to, string? group, ReadOnlySpan<byte> text, string? clientId)
     {
-        if (clientId is not null && (clientId.Length == 0 || clientId.Length > options.MaxClientIdLength))
+        if (clientId is not null && (clientId.Length == 0 || clientId.Length > MessageLimits.MaxClientIdLength))
         {
-            return new InvalidFrame(ErrorCodes.InvalidFrame, $"`clientId` must have 1 to {options.MaxClientIdLength} characters");
+            return new InvalidFrame(ErrorCodes.InvalidFrame, $"`clientId` must have 1 to {MessageLimits.MaxClientIdLength} characters");
         }
         if (string.IsNullOrEmpty(to) == string.IsNullOrEmpty(group))
         {
@@ -109,9 +110,9 @@ public sealed class ClientFrameParser(RealtimeOptions options)
         {
             return new InvalidFrame(ErrorCodes.InvalidFrame, "the text is empty", clientId);
         }
-        if (text.Length > options.MaxTextBytes)
+        if (text.Length > MessageLimits.MaxTextBytes)
         {
-            return new InvalidFrame(ErrorCodes.TooLarge, $"the text is over {options.MaxTextBytes} bytes", clientId);
+            return new InvalidFrame(ErrorCodes.TooLarge, $"the text is over {MessageLimits.MaxTextBytes} bytes", clientId);
         }
         return new SendFrame(to?.ToLowerInvariant(), group, Encoding.UTF8.GetString(text), clientId);
     }

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Chat.ChatService.Messages;
+namespace Chat.Contracts;
 
 /// <summary>
 /// Message ids on the wire: a 64-bit number written as 20 decimal digits, so that ordinal string

@@ -1,6 +1,9 @@
-namespace Chat.ChatService.Messages;
+namespace Chat.Contracts;
 
-/// <summary>The limits of the contract (PROTOCOL.md), in one place.</summary>
+/// <summary>
+/// The limits of the contract (PROTOCOL.md), in one place: ChatService enforces them and the Edge
+/// checks the same numbers before it calls, so a client never gets past one and refused by the other.
+/// </summary>
 public static class MessageLimits
 {
     /// <summary>Longest text, in bytes of UTF-8 (4 KiB).</summary>
