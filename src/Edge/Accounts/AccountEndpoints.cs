@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Chat.Contracts.User.V1;
+using Chat.Contracts;
 using Chat.Edge.Services;
 using Grpc.Core;
 using Microsoft.AspNetCore.Mvc;
@@ -76,7 +77,7 @@ public static class AccountEndpoints
         }
         catch (RpcException e) when (e.StatusCode == StatusCode.ResourceExhausted)
         {
-            var retryAfter = e.Trailers.GetValue("retry-after-seconds") ?? "60";
+            var retryAfter = e.Trailers.GetValue(GrpcTrailers.RetryAfterSeconds) ?? "60";
             http.Response.Headers.RetryAfter = retryAfter;
             return Problem(StatusCodes.Status429TooManyRequests, $"Too many failed logins for this username; try again in {retryAfter} s.");
         }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Chat.Contracts.User.V1;
+using Chat.Contracts;
 using Chat.Edge.Caching;
 using Grpc.Core;
 using Microsoft.Extensions.Caching.Memory;
@@ -17,9 +18,6 @@ namespace Chat.Edge.Authentication;
 /// </summary>
 public sealed partial class TokenValidator(UserService.UserServiceClient users, IMemoryCache memory, ISharedCache shared, ILogger<TokenValidator> logger)
 {
-    /// <summary>Longer tokens are refused without asking UserService.</summary>
-    public const int MaxTokenLength = 8 * 1024;
-
     private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan ValidCachedAtMost = TimeSpan.FromMinutes(10);
     private static readonly TimeSpan ExpiryMargin = TimeSpan.FromSeconds(5);
@@ -29,7 +27,7 @@ public sealed partial class TokenValidator(UserService.UserServiceClient users, 
 
     public async ValueTask<TokenCheck> ValidateAsync(string? token, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrWhiteSpace(token) || token.Length > MaxTokenLength)
+        if (string.IsNullOrWhiteSpace(token) || token.Length > TokenLimits.MaxTokenLength)
         {
             return TokenCheck.Invalid;
         }

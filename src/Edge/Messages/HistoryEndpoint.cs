@@ -1,4 +1,5 @@
 using System.Globalization;
+using Chat.Contracts;
 using Chat.Contracts.Chat.V1;
 using Chat.Edge.Authentication;
 using Chat.Edge.Realtime;
@@ -15,9 +16,6 @@ namespace Chat.Edge.Messages;
 /// </summary>
 public static class HistoryEndpoint
 {
-    public const int DefaultLimit = 50;
-    public const int MaxLimit = 200;
-
     public static WebApplication MapMessageHistory(this WebApplication app)
     {
         app.MapGet("/api/messages", HandleAsync).RequireBearerUser();
@@ -39,15 +37,15 @@ public static class HistoryEndpoint
         {
             return BadRequest("Name exactly one of `with` (a username) and `group` (a group id).");
         }
-        var pageSize = DefaultLimit;
+        var pageSize = MessageLimits.DefaultHistoryPage;
         if (!string.IsNullOrEmpty(limit) && (!int.TryParse(limit, NumberStyles.None, CultureInfo.InvariantCulture, out pageSize) || pageSize < 1))
         {
             return BadRequest("`limit` must be a positive whole number.");
         }
-        pageSize = Math.Min(pageSize, MaxLimit);
-        if (before is { Length: > 64 })
+        pageSize = Math.Min(pageSize, MessageLimits.MaxHistoryPage);
+        if (before is not null && !MessageId.TryParse(before, out _))
         {
-            return BadRequest("`before` must be a message id.");
+            return BadRequest($"`before` must be a message id (up to {MessageId.Width} digits).");
         }
         var peer = with?.ToLowerInvariant();
         try

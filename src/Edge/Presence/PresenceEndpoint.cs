@@ -1,3 +1,4 @@
+using Chat.Contracts;
 using Chat.Edge.Authentication;
 using Chat.Edge.Realtime.Frames;
 using Chat.Edge.Realtime.Sending;
@@ -35,7 +36,7 @@ public static class PresenceEndpoint
         {
             return BadRequest($"At most {MaxUsers} users per request.");
         }
-        if (!names.TrueForAll(RecipientDirectory.IsWellFormed))
+        if (!names.TrueForAll(UsernameRules.IsValidUsername))
         {
             return BadRequest("`users` must list usernames (3–32 of a-z 0-9 _ . -).");
         }

@@ -1,3 +1,4 @@
+using Chat.Contracts;
 using Microsoft.EntityFrameworkCore;
 
 namespace Chat.UserService.Accounts;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Chat.Contracts.User.V1;
+using Chat.Contracts;
 using Chat.UserService.Accounts;
 using Chat.UserService.Login;
 using Chat.UserService.Tokens;
@@ -14,9 +15,6 @@ public sealed partial class UserGrpcService(AccountStore accounts, TokenService 
 {
     /// <summary>At most this many names per LookupUsers call (a full group's member list fits).</summary>
     public const int MaxLookup = 512;
-
-    /// <summary>The trailer that tells a throttled client when to try again.</summary>
-    public const string RetryAfterTrailer = "retry-after-seconds";
 
     public override async Task<RegisterResponse> Register(RegisterRequest request, ServerCallContext context)
     {
@@ -47,7 +45,7 @@ public sealed partial class UserGrpcService(AccountStore accounts, TokenService 
             LogThrottled(logger, seconds);
             throw new RpcException(
                 new Status(StatusCode.ResourceExhausted, "too many failed logins; try again later"),
-                new Metadata { { RetryAfterTrailer, seconds.ToString(CultureInfo.InvariantCulture) } });
+                new Metadata { { GrpcTrailers.RetryAfterSeconds, seconds.ToString(CultureInfo.InvariantCulture) } });
         }
         var account = UsernameRules.IsValidUsername(username) && UsernameRules.IsValidPassword(request.Password)
             ? await accounts.VerifyAsync(username, request.Password, context.CancellationToken)

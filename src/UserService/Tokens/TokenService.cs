@@ -1,3 +1,4 @@
+using Chat.Contracts;
 using System.Security.Claims;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -8,7 +9,6 @@ namespace Chat.UserService.Tokens;
 public sealed class TokenService
 {
     /// <summary>Longer tokens are refused unread: no legitimate token of ours comes near it.</summary>
-    public const int MaxTokenLength = 8 * 1024;
 
     private readonly JwtOptions _options;
     private readonly SigningCredentials _credentials;
@@ -60,7 +60,7 @@ public sealed class TokenService
     /// <summary>The token's user and expiry, or null for anything not a valid token of ours.</summary>
     public async Task<ValidatedToken?> ValidateAsync(string token)
     {
-        if (string.IsNullOrEmpty(token) || token.Length > MaxTokenLength)
+        if (string.IsNullOrEmpty(token) || token.Length > TokenLimits.MaxTokenLength)
         {
             return null;
         }

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Chat.Contracts.User.V1;
+using Chat.Contracts;
 using Chat.Edge.Caching;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
@@ -22,7 +23,7 @@ public sealed partial class RecipientDirectory(UserService.UserServiceClient use
     /// <summary>True when the user exists. Throws <see cref="Grpc.Core.RpcException"/> when UserService cannot answer.</summary>
     public async ValueTask<bool> ExistsAsync(string username, CancellationToken cancellationToken)
     {
-        if (!UsernameShape().IsMatch(username))
+        if (!UsernameRules.IsValidUsername(username))
         {
             return false; // cannot have been registered: no need to ask
         }
@@ -38,12 +39,6 @@ public sealed partial class RecipientDirectory(UserService.UserServiceClient use
         await _cache.SetAsync(username, exists ? Existence.Yes : Existence.No, exists ? KnownFor : UnknownFor);
         return exists;
     }
-
-    /// <summary>True when <paramref name="username"/> has the contract's shape: 3–32 of a-z 0-9 _ . - (lower-case).</summary>
-    public static bool IsWellFormed(string username) => UsernameShape().IsMatch(username);
-
-    [GeneratedRegex("^[a-z0-9_.-]{3,32}$")]
-    private static partial Regex UsernameShape();
 
     private sealed record Existence(bool Exists)
     {

@@ -1,8 +1,11 @@
 using System.Text.RegularExpressions;
 
-namespace Chat.UserService.Accounts;
+namespace Chat.Contracts;
 
-/// <summary>The contract's rules for usernames and passwords (PROTOCOL.md, register).</summary>
+/// <summary>
+/// The contract's rules for usernames and passwords (PROTOCOL.md, register): UserService registers
+/// by them and the Edge refuses a name that cannot exist without asking.
+/// </summary>
 public static partial class UsernameRules
 {
     public const int MinLength = 3;
