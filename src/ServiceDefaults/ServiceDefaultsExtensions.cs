@@ -28,8 +28,16 @@ public static class ServiceDefaultsExtensions
             o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
         });
         builder.Services.AddHealthChecks();
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownTimeout);
         return builder;
     }
+
+    /// <summary>
+    /// How long a stop may take before Kestrel aborts what is still open. Below Docker's 10 s
+    /// grace before SIGKILL (`docker compose stop`), so that the stopping hooks — Consul
+    /// deregistration, WebSockets closed with 1001 — always finish; .NET's default is 30 s.
+    /// </summary>
+    public static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(8);
 
     /// <summary>
     /// gRPC with health (grpc.health.v1, reporting the readiness checks), server reflection, and

@@ -31,6 +31,7 @@ public static class RealtimeExtensions
         services.AddSingleton<ConnectionRegistry>();
         services.AddSingleton<ILocalDelivery>(sp => sp.GetRequiredService<ConnectionRegistry>());
         services.AddSingleton<ConnectionServices>();
+        services.AddHostedService<CloseConnectionsOnStopping>();
         if (IsRelayOnly(builder))
         {
             if (builder.Environment.IsProduction())

@@ -16,7 +16,9 @@ public enum ConsulCheckKind
 /// <summary>
 /// Keeps this instance registered in Consul for as long as it runs: registers once Kestrel
 /// listens (retrying while Consul is not up yet), re-registers when the agent forgot it (an agent
-/// restart loses its registrations), and deregisters on a graceful stop.
+/// restart loses its registrations), and deregisters as soon as the application starts stopping —
+/// before Kestrel drains its connections, which can take the whole shutdown timeout. No failure
+/// ends the loop: it logs what happened and tries again.
 /// </summary>
 public sealed partial class ConsulRegistration(
     ConsulClient consul,
@@ -26,58 +28,86 @@ public sealed partial class ConsulRegistration(
     IHostApplicationLifetime lifetime,
     ILogger<ConsulRegistration> logger) : BackgroundService
 {
+    private static readonly TimeSpan MinBackoff = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(10);
-    private ServiceRegistration? _registration;
+    // Within HostOptions.ShutdownTimeout (8 s on the Edge), itself within Docker's 10 s grace.
+    private static readonly TimeSpan DeregisterTimeout = TimeSpan.FromSeconds(3);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (!await WaitForStartAsync(stoppingToken))
+        // ApplicationStopping comes first on SIGTERM and on StopAsync alike; the hosted services'
+        // own stop comes only after Kestrel has drained, too late for a replica with WebSockets.
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, lifetime.ApplicationStopping);
+        if (!await WaitForStartAsync(stopping.Token))
         {
             return;
         }
-        _registration = Describe();
-        var backoff = TimeSpan.FromMilliseconds(500);
+        var registration = Describe();
+        await KeepRegisteredAsync(registration, stopping.Token);
+        await DeregisterAsync(registration);
+    }
+
+    private async Task KeepRegisteredAsync(ServiceRegistration registration, CancellationToken stopping)
+    {
+        var backoff = MinBackoff;
         var registered = false;
-        while (!stoppingToken.IsCancellationRequested)
+        while (!stopping.IsCancellationRequested)
         {
+            TimeSpan rest;
             try
             {
-                if (!registered || await consul.GetServiceAsync(_registration.Id, stoppingToken) is null)
+                if (!registered || await consul.GetServiceAsync(registration.Id, stopping) is null)
                 {
-                    await consul.RegisterAsync(_registration, stoppingToken);
-                    LogRegistered(logger, _registration.Name, _registration.Id, _registration.Address, _registration.Port, registered);
+                    await consul.RegisterAsync(registration, stopping);
+                    LogRegistered(logger, registration.Name, registration.Id, registration.Address, registration.Port, registered);
                     registered = true;
                 }
-                backoff = TimeSpan.FromMilliseconds(500);
-                await Task.Delay(options.Value.AntiEntropyInterval, stoppingToken);
+                backoff = MinBackoff;
+                rest = options.Value.AntiEntropyInterval;
             }
-            catch (Exception e) when (e is HttpRequestException or ConsulException or TaskCanceledException && !stoppingToken.IsCancellationRequested)
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
             {
-                LogUnreachable(logger, e.Message, backoff.TotalMilliseconds);
-                await Task.Delay(backoff, stoppingToken);
+                return;
+            }
+            catch (Exception e)
+            {
+                rest = LogFailure(e, backoff);
                 backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
             }
+            await Task.Delay(rest, stopping).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
 
-    public override async Task StopAsync(CancellationToken cancellationToken)
+    /// <summary>Logs a failed call as what it is; returns how long to rest before the next try.</summary>
+    private TimeSpan LogFailure(Exception e, TimeSpan backoff)
     {
-        await base.StopAsync(cancellationToken);
-        if (_registration is null)
+        switch (ConsulFailure.Classify(e))
         {
-            return;
+            case ConsulFailureKind.Refused:
+                // Asking again soon changes nothing; asking again at all lets a fixed policy take effect.
+                LogRefused(logger, (int)((ConsulException)e).Status, e.Message, MaxBackoff.TotalMilliseconds);
+                return MaxBackoff;
+            case ConsulFailureKind.Unreachable:
+                LogUnreachable(logger, e.Message, backoff.TotalMilliseconds);
+                return backoff;
+            default:
+                LogUnexpected(logger, e, backoff.TotalMilliseconds);
+                return backoff;
         }
+    }
+
+    private async Task DeregisterAsync(ServiceRegistration registration)
+    {
         try
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(TimeSpan.FromSeconds(3));
-            await consul.DeregisterAsync(_registration.Id, timeout.Token);
-            LogDeregistered(logger, _registration.Id);
+            using var timeout = new CancellationTokenSource(DeregisterTimeout);
+            await consul.DeregisterAsync(registration.Id, timeout.Token);
+            LogDeregistered(logger, registration.Id);
         }
-        catch (Exception e) when (e is HttpRequestException or ConsulException or OperationCanceledException)
+        catch (Exception e)
         {
             // Consul removes it anyway once its check has been critical for DeregisterCriticalServiceAfter.
-            LogDeregisterFailed(logger, _registration.Id, e.Message);
+            LogDeregisterFailed(logger, registration.Id, e.Message);
         }
     }
 
@@ -127,6 +157,12 @@ public sealed partial class ConsulRegistration(
 
     [LoggerMessage(EventId = 951, Level = LogLevel.Warning, Message = "Consul unreachable ({Reason}); retrying in {DelayMs} ms")]
     private static partial void LogUnreachable(ILogger logger, string reason, double delayMs);
+
+    [LoggerMessage(EventId = 954, Level = LogLevel.Error, Message = "Consul refused the registration ({Status}: {Reason}); this needs the configuration or the ACL token fixed; asking again in {DelayMs} ms")]
+    private static partial void LogRefused(ILogger logger, int status, string reason, double delayMs);
+
+    [LoggerMessage(EventId = 955, Level = LogLevel.Error, Message = "Unexpected failure keeping the Consul registration; retrying in {DelayMs} ms")]
+    private static partial void LogUnexpected(ILogger logger, Exception exception, double delayMs);
 
     [LoggerMessage(EventId = 952, Level = LogLevel.Information, Message = "Deregistered {ServiceId} from Consul")]
     private static partial void LogDeregistered(ILogger logger, string serviceId);

@@ -48,18 +48,46 @@ public sealed partial class ConsulResolver(string service, ConsulClient consul, 
                     await Task.Delay(MinInterval - elapsed, stop);
                 }
             }
-            catch (Exception e) when (e is HttpRequestException or ConsulException or TaskCanceledException && !stop.IsCancellationRequested)
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
-                LogUnreachable(logger, service, e.Message);
-                if (!_hasResult)
-                {
-                    _listener?.Invoke(ResolverResult.ForFailure(new global::Grpc.Core.Status(global::Grpc.Core.StatusCode.Unavailable, $"Consul cannot be reached to find {service}: {e.Message}")));
-                }
+                return;
+            }
+            catch (Exception e)
+            {
+                // Whatever went wrong, the channel keeps its last instances and the loop goes on.
+                var rest = OnFailure(e, backoff);
                 index = 0;
-                await Task.Delay(backoff, stop);
+                await Task.Delay(rest, stop).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
             }
         }
+    }
+
+    /// <summary>Logs a failed query as what it is, fails the channel if it has nothing yet; returns how long to rest.</summary>
+    private TimeSpan OnFailure(Exception e, TimeSpan backoff)
+    {
+        var kind = ConsulFailure.Classify(e);
+        switch (kind)
+        {
+            case ConsulFailureKind.Refused:
+                LogRefused(logger, service, (int)((ConsulException)e).Status, e.Message);
+                break;
+            case ConsulFailureKind.Unreachable:
+                LogUnreachable(logger, service, e.Message);
+                break;
+            default:
+                LogUnexpected(logger, service, e);
+                break;
+        }
+        if (!_hasResult)
+        {
+            var status = kind == ConsulFailureKind.Refused
+                ? new global::Grpc.Core.Status(global::Grpc.Core.StatusCode.Unavailable, $"Consul refuses to say where {service} is: {e.Message}")
+                : new global::Grpc.Core.Status(global::Grpc.Core.StatusCode.Unavailable, $"Consul cannot be reached to find {service}: {e.Message}");
+            _listener?.Invoke(ResolverResult.ForFailure(status));
+        }
+        // A refusal stands until an operator acts: no point asking again soon.
+        return kind == ConsulFailureKind.Refused ? MaxBackoff : backoff;
     }
 
     private void Publish(IReadOnlyList<ServiceInstance> instances)
@@ -82,6 +110,12 @@ public sealed partial class ConsulResolver(string service, ConsulClient consul, 
 
     [LoggerMessage(EventId = 960, Level = LogLevel.Information, Message = "Consul: {Service} has {Count} healthy instances")]
     private static partial void LogInstances(ILogger logger, string service, int count);
+
+    [LoggerMessage(EventId = 962, Level = LogLevel.Error, Message = "Consul refused to answer for {Service} ({Status}: {Reason}); this needs the ACL token fixed; keeping the last known instances")]
+    private static partial void LogRefused(ILogger logger, string service, int status, string reason);
+
+    [LoggerMessage(EventId = 963, Level = LogLevel.Error, Message = "Unexpected failure watching {Service} in Consul; keeping the last known instances")]
+    private static partial void LogUnexpected(ILogger logger, string service, Exception exception);
 
     [LoggerMessage(EventId = 961, Level = LogLevel.Warning, Message = "Consul unreachable while watching {Service} ({Reason}); keeping the last known instances")]
     private static partial void LogUnreachable(ILogger logger, string service, string reason);

@@ -73,6 +73,27 @@ public sealed class ConsulDiscoveryTests
     }
 
     [Fact]
+    public async Task A_blocking_query_ahead_of_the_index_waits_out_its_wait_through_changes_that_stay_below_it()
+    {
+        // As the agent's blockingQuery: only an index above the one asked for is news (after an
+        // agent restart the index starts over, below what a client last saw).
+        await using var consul = await TestConsulServer.StartAsync();
+        var client = ClientFor(consul);
+        var (_, index) = await client.HealthyInstancesAsync("ahead", 0, TimeSpan.Zero, CancellationToken.None);
+        var wait = TimeSpan.FromSeconds(2);
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var waiting = client.HealthyInstancesAsync("ahead", index + 100, wait, CancellationToken.None);
+        for (var i = 0; i < 5 && !waiting.IsCompleted; i++)
+        {
+            await client.RegisterAsync(new ServiceRegistration($"ahead-{i}", "ahead", "127.0.0.1", 80, new HealthCheckDefinition { Http = "http://127.0.0.1:1/" }), CancellationToken.None);
+        }
+        var (_, answered) = await waiting;
+
+        Assert.True(clock.Elapsed >= wait - TimeSpan.FromMilliseconds(100), $"answered after {clock.Elapsed}, before its wait, at index {answered} <= {index + 100}");
+    }
+
+    [Fact]
     public void The_index_rules_follow_the_documentation()
     {
         Assert.Equal(0UL, BlockingIndex.Next(sent: 50, answered: 3));  // went backwards: start over

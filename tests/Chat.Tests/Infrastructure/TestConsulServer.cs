@@ -22,13 +22,21 @@ namespace Chat.Tests.Infrastructure;
 /// is given (HTTP GET, gRPC health) on their interval, starts them critical as Consul does, and
 /// removes services critical for longer than DeregisterCriticalServiceAfter. An ACL token can be
 /// required. Stopping it and starting a new one on the same port is an agent restart: all
-/// registrations are gone and the index starts over.
+/// registrations are gone and the index starts over. Where the real agent is strict, so is this:
+/// checks run at least 1 s apart, each first run after a random part of its interval; the reaper
+/// looks every 30 s (on the given <see cref="TimeProvider"/>) and waits at least 1 minute; a
+/// blocking query answers only once the index is above the one asked for, or after its wait plus
+/// up to wait/16 of jitter (see docs/discovery.md for where in Consul's source each rule is).
+/// A test can make it answer one request wrongly (<see cref="AnswerOnce"/>), as a broken proxy might.
 /// </summary>
 public sealed partial class TestConsulServer : IAsyncDisposable
 {
     private const string NodeName = "test-agent";
     private static readonly TimeSpan DefaultWait = TimeSpan.FromMinutes(5);
     private static readonly TimeSpan MaxWait = TimeSpan.FromMinutes(10);
+    private static readonly TimeSpan MinCheckInterval = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan ReapInterval = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan MinDeregisterCriticalServiceAfter = TimeSpan.FromMinutes(1);
 
     private readonly WebApplication _app;
     private readonly ConcurrentDictionary<string, Registration> _services = new();
@@ -36,13 +44,18 @@ public sealed partial class TestConsulServer : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Lock _gate = new();
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ConcurrentQueue<Fault> _faults = new();
+    private readonly ConcurrentDictionary<string, TaskCompletionSource> _deregistrations = new();
+    private readonly ConcurrentDictionary<string, TaskCompletionSource> _nextRegistrations = new();
+    private readonly TimeProvider _time;
     private ulong _index = 1;
 
-    private TestConsulServer(WebApplication app, Uri address, string? requiredToken)
+    private TestConsulServer(WebApplication app, Uri address, string? requiredToken, TimeProvider time)
     {
         _app = app;
         Address = address;
         _requiredToken = requiredToken;
+        _time = time;
     }
 
     public Uri Address { get; }
@@ -60,7 +73,26 @@ public sealed partial class TestConsulServer : IAsyncDisposable
 
     public JsonObject? RegistrationOf(string serviceId) => _services.TryGetValue(serviceId, out var r) ? r.Body : null;
 
-    public static async Task<TestConsulServer> StartAsync(int? port = null, string? requiredToken = null)
+    /// <summary>Completes when <paramref name="serviceId"/> is deregistered through the API (not reaped).</summary>
+    public Task Deregistration(string serviceId) =>
+        _deregistrations.GetOrAdd(serviceId, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+
+    /// <summary>Completes at the next registration of <paramref name="serviceId"/> from now on.</summary>
+    public Task NextRegistration(string serviceId) =>
+        _nextRegistrations.GetOrAdd(serviceId, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+
+    /// <summary>
+    /// The next request whose path starts with <paramref name="pathPrefix"/> gets this answer
+    /// instead of the real one; the task completes once it has been sent.
+    /// </summary>
+    public Task AnswerOnce(string pathPrefix, int status, string body)
+    {
+        var fault = new Fault(pathPrefix, status, body);
+        _faults.Enqueue(fault);
+        return fault.Served.Task;
+    }
+
+    public static async Task<TestConsulServer> StartAsync(int? port = null, string? requiredToken = null, TimeProvider? time = null)
     {
         var address = new Uri($"http://127.0.0.1:{port ?? FreePort.Next()}");
         var builder = WebApplication.CreateSlimBuilder();
@@ -68,9 +100,10 @@ public sealed partial class TestConsulServer : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, address.Port, o => o.Protocols = Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1AndHttp2));
         builder.Logging.ClearProviders();
         var app = builder.Build();
-        var server = new TestConsulServer(app, address, requiredToken);
+        var server = new TestConsulServer(app, address, requiredToken, time ?? TimeProvider.System);
         server.MapApi();
         await app.StartAsync();
+        _ = Task.Run(server.ReapAsync);
         return server;
     }
 
@@ -78,6 +111,13 @@ public sealed partial class TestConsulServer : IAsyncDisposable
     {
         _app.Use(async (context, next) =>
         {
+            if (TakeFault(context.Request.Path) is { } fault)
+            {
+                context.Response.StatusCode = fault.Status;
+                await context.Response.WriteAsync(fault.Body);
+                fault.Served.TrySetResult();
+                return;
+            }
             if (_requiredToken is not null && context.Request.Headers["X-Consul-Token"] != _requiredToken)
             {
                 context.Response.StatusCode = StatusCodes.Status403Forbidden;
@@ -89,11 +129,13 @@ public sealed partial class TestConsulServer : IAsyncDisposable
         _app.MapPut("/v1/agent/service/register", RegisterAsync);
         _app.MapPut("/v1/agent/service/deregister/{id}", (string id) =>
         {
-            if (!_services.TryRemove(id, out _))
+            if (!_services.TryRemove(id, out var removed))
             {
                 return Results.Text($"Unknown service ID \"{id}\"", statusCode: StatusCodes.Status404NotFound);
             }
+            removed.Stop();
             Changed();
+            _deregistrations.GetOrAdd(id, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
             return Results.Ok();
         });
         _app.MapGet("/v1/agent/service/{id}", (string id) =>
@@ -120,13 +162,17 @@ public sealed partial class TestConsulServer : IAsyncDisposable
             return Results.Text("Missing service name", statusCode: StatusCodes.Status400BadRequest);
         }
         var registration = new Registration(body, (string?)body["ID"] is { Length: > 0 } id ? id : name, name,
-            (string?)body["Address"] ?? "", (int?)body["Port"] ?? 0, body["Check"] as JsonObject);
+            (string?)body["Address"] ?? "", (int?)body["Port"] ?? 0, body["Check"] as JsonObject, _time.GetUtcNow());
         if (_services.TryGetValue(registration.Id, out var old))
         {
             old.Stop();
         }
         _services[registration.Id] = registration;
         Changed();
+        if (_nextRegistrations.TryRemove(registration.Id, out var waiting))
+        {
+            waiting.TrySetResult();
+        }
         if (registration.Check is not null)
         {
             _ = Task.Run(() => RunCheckAsync(registration));
@@ -141,12 +187,23 @@ public sealed partial class TestConsulServer : IAsyncDisposable
         {
             var wait = Duration(query["wait"]) ?? DefaultWait;
             wait = wait > MaxWait ? MaxWait : wait;
-            Task changed;
-            lock (_gate)
+            // Consul's jitter: up to wait/16 more, so that many watchers do not all time out together.
+            using var expired = new CancellationTokenSource(wait + (wait / 16 * Random.Shared.NextDouble()));
+            using var gone = CancellationTokenSource.CreateLinkedTokenSource(expired.Token, context.RequestAborted);
+            // As the agent does: a change that leaves the index at or below the one asked for is no news.
+            while (!gone.IsCancellationRequested)
             {
-                changed = _index > index ? Task.CompletedTask : _changed.Task;
+                Task changed;
+                lock (_gate)
+                {
+                    if (_index > index)
+                    {
+                        break;
+                    }
+                    changed = _changed.Task;
+                }
+                await changed.WaitAsync(gone.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
-            await Task.WhenAny(changed, Task.Delay(wait, context.RequestAborted));
         }
         var passingOnly = query.ContainsKey("passing") && query["passing"] != "false";
         var entries = new JsonArray();
@@ -170,35 +227,63 @@ public sealed partial class TestConsulServer : IAsyncDisposable
     {
         var check = registration.Check!;
         var interval = Duration((string?)check["Interval"]) ?? TimeSpan.FromSeconds(10);
+        interval = interval < MinCheckInterval ? MinCheckInterval : interval;
         var timeout = Duration((string?)check["Timeout"]) ?? TimeSpan.FromSeconds(10);
-        var deregisterAfter = Duration((string?)check["DeregisterCriticalServiceAfter"]);
-        var criticalSince = DateTime.UtcNow; // checks start critical
         using var http = new HttpClient { Timeout = timeout };
-        while (!_stop.IsCancellationRequested && !registration.Stopped && _services.TryGetValue(registration.Id, out var current) && ReferenceEquals(current, registration))
+        // The agent staggers each check's first run over its interval (registered critical meanwhile).
+        var next = interval * Random.Shared.NextDouble();
+        while (true)
         {
+            await Task.Delay(next, _stop.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            if (_stop.IsCancellationRequested || registration.Stopped)
+            {
+                return;
+            }
             var (status, output) = await ProbeAsync(check, http, timeout);
             registration.Output = output;
             if (status != registration.Status)
             {
+                registration.CriticalSince = status == "critical" ? _time.GetUtcNow() : null;
                 registration.Status = status;
                 Changed();
             }
-            criticalSince = status == "critical" ? criticalSince : DateTime.UtcNow;
-            if (status == "critical" && deregisterAfter is { } after && DateTime.UtcNow - criticalSince > after)
+            next = interval;
+        }
+    }
+
+    /// <summary>The agent's reaper: every 30 s, removes services critical for longer than their DeregisterCriticalServiceAfter (at least 1 minute).</summary>
+    private async Task ReapAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            await Task.Delay(ReapInterval, _time, _stop.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            foreach (var registration in _services.Values)
             {
-                _services.TryRemove(new KeyValuePair<string, Registration>(registration.Id, registration));
-                Changed();
-                return;
-            }
-            try
-            {
-                await Task.Delay(interval, _stop.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
+                if (Duration((string?)registration.Check?["DeregisterCriticalServiceAfter"]) is not { } after
+                    || registration.CriticalSince is not { } since)
+                {
+                    continue;
+                }
+                after = after < MinDeregisterCriticalServiceAfter ? MinDeregisterCriticalServiceAfter : after;
+                if (_time.GetUtcNow() - since > after && _services.TryRemove(new KeyValuePair<string, Registration>(registration.Id, registration)))
+                {
+                    registration.Stop();
+                    Changed();
+                }
             }
         }
+    }
+
+    private Fault? TakeFault(PathString path)
+    {
+        foreach (var fault in _faults)
+        {
+            if (path.StartsWithSegments(fault.PathPrefix, StringComparison.Ordinal) && fault.Take())
+            {
+                return fault;
+            }
+        }
+        return null;
     }
 
     /// <summary>Runs a check once: its status, and its output as Consul reports it.</summary>
@@ -280,7 +365,19 @@ public sealed partial class TestConsulServer : IAsyncDisposable
         await _app.DisposeAsync();
     }
 
-    private sealed class Registration(JsonObject body, string id, string name, string address, int port, JsonObject? check)
+    private sealed class Fault(string pathPrefix, int status, string body)
+    {
+        private int _taken;
+
+        public string PathPrefix { get; } = pathPrefix;
+        public int Status { get; } = status;
+        public string Body { get; } = body;
+        public TaskCompletionSource Served { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public bool Take() => Interlocked.Exchange(ref _taken, 1) == 0;
+    }
+
+    private sealed class Registration(JsonObject body, string id, string name, string address, int port, JsonObject? check, DateTimeOffset registeredAt)
     {
         public JsonObject Body { get; } = body;
         public string Id { get; } = id;
@@ -290,6 +387,8 @@ public sealed partial class TestConsulServer : IAsyncDisposable
         public JsonObject? Check { get; } = check;
         public string Status { get; set; } = check is null ? "passing" : "critical";
         public string Output { get; set; } = "";
+        /// <summary>When its check turned critical; checks start critical, so at first the registration's time.</summary>
+        public DateTimeOffset? CriticalSince { get; set; } = check is null ? null : registeredAt;
         public bool Stopped { get; private set; }
 
         public void Stop() => Stopped = true;

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Net.WebSockets;
 using Chat.Edge.Realtime.Bus;
 
 namespace Chat.Edge.Realtime.Connections;
@@ -68,6 +69,17 @@ public sealed class ConnectionRegistry : ILocalDelivery
 
     /// <summary>Every open connection of this replica (a moment's snapshot).</summary>
     public IReadOnlyList<ChatConnection> Connections => [.. _users.Values.SelectMany(u => u.Connections)];
+
+    /// <summary>Asks every open connection to close with <paramref name="status"/>; returns how many were asked.</summary>
+    public int CloseAll(WebSocketCloseStatus status, string description)
+    {
+        var connections = Connections;
+        foreach (var connection in connections)
+        {
+            connection.RequestClose(status, description);
+        }
+        return connections.Count;
+    }
 
     public void Deliver(string user, BusEvent busEvent)
     {
