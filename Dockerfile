@@ -12,8 +12,9 @@ COPY . .
 FROM source AS publish
 ARG SERVICE
 RUN test -n "$SERVICE" || { echo "build with --build-arg SERVICE=UserService|ChatService|Edge" >&2; exit 1; }
-# The NuGet cache survives between builds without becoming part of any image.
-RUN --mount=type=cache,id=chat-nuget,target=/root/.nuget/packages \
+# The NuGet cache survives between builds without becoming part of any image. `locked`: compose
+# builds the three services in parallel, and restores writing one shared cache at once corrupt it.
+RUN --mount=type=cache,id=chat-nuget,target=/root/.nuget/packages,sharing=locked \
     dotnet publish "src/$SERVICE/$SERVICE.csproj" -c Release -o /app -p:UseAppHost=false --nologo
 
 # The test suite with everything its fixtures start themselves (Postgres, Redis, nginx, wscat).

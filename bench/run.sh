@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the same LoadGen workload, in one go on this machine, against (1) the full system (two Edges
-# + Redis + ChatService on PostgreSQL, started by scripts/run-local.sh), (2) one Edge in the
-# relay-only mode (the ceiling of our WebSocket path) and (3) a minimal Node.js `ws` relay (a
+# + Redis + ChatService on PostgreSQL, started by scripts/run-local.sh), (2) the relay-only Edge
+# (bench/RelayEdge: the Edge without accounts or store, the ceiling of our WebSocket path) and (3) a minimal Node.js `ws` relay (a
 # peer), each over a sweep of rates to find its maximum; then idle connections. Writes
 # bench/results/*.json and the table between the markers in docs/benchmarks.md. About twenty
 # minutes. Needs the ports of run-local.sh free.
@@ -88,9 +88,9 @@ kill -TERM $local_pid; wait $local_pid 2>/dev/null || true
 trap - EXIT
 rm -rf "$state"
 
-say "(2) the Edge in relay-only mode"
-(cd src/Edge/bin/Release/net10.0 && ASPNETCORE_URLS=http://127.0.0.1:5901 ASPNETCORE_ENVIRONMENT=Benchmark \
-  Realtime__RelayOnly=true Logging__LogLevel__Default=Warning exec dotnet Chat.Edge.dll) > "$results/relay-edge.log" 2>&1 &
+say "(2) the relay-only Edge (bench/RelayEdge)"
+(cd bench/RelayEdge/bin/Release/net10.0 && ASPNETCORE_URLS=http://127.0.0.1:5901 ASPNETCORE_ENVIRONMENT=Benchmark \
+  Logging__LogLevel__Default=Warning exec dotnet Chat.RelayEdge.dll) > "$results/relay-edge.log" 2>&1 &
 measure_relay relay $! 5901
 
 say "(3) the Node.js ws relay"

@@ -1,32 +1,10 @@
-using Chat.Edge.Accounts;
-using Chat.Edge.Groups;
-using Chat.Edge.Messages;
-using Chat.Edge.Presence;
-using Chat.Edge.Realtime;
-using Chat.Edge.ScaleOut;
-using Chat.Edge.Services;
-using Chat.ServiceDefaults;
-using Chat.ServiceDefaults.Discovery;
+using Chat.Edge;
 
+// The table of contents is EdgeApplication: AddEdge lists what the Edge registers, MapEdge its
+// pipeline. It lives there so that bench/RelayEdge can build the same Edge.
 var builder = WebApplication.CreateBuilder(args);
-builder.AddServiceDefaults();
-builder.AddGatewayForwardedHeaders();
-builder.AddConsulRegistration("edge", ConsulCheckKind.Http);
-builder.AddConsulDiscovery();
-builder.AddInternalServices();
-builder.AddRealtime();
-builder.AddScaleOut();
-builder.Services.AddProblemDetails();
+builder.AddEdge();
 
 var app = builder.Build();
-app.UseGatewayForwardedHeaders();
-app.UseExceptionHandler();
-app.UseStatusCodePages();
-app.MapDefaultEndpoints();
-app.MapAccountApi();
-app.MapRealtime();
-app.MapMessageHistory();
-app.MapConversations();
-app.MapGroupApi();
-app.MapPresence();
+app.MapEdge();
 app.Run();

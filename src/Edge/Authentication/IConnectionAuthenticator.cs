@@ -1,6 +1,6 @@
 namespace Chat.Edge.Authentication;
 
-/// <summary>Who is opening a WebSocket: from the bearer token, or (relay-only benchmark mode) from <c>?user=</c>.</summary>
+/// <summary>Who is opening a WebSocket: from the bearer token in the product (bench/RelayEdge has its own).</summary>
 public interface IConnectionAuthenticator
 {
     ValueTask<TokenCheck> AuthenticateAsync(HttpContext http);

@@ -4,7 +4,6 @@ using Chat.Edge.Realtime.Bus;
 using Chat.Edge.Realtime.Connections;
 using Chat.Edge.Realtime.Delivery;
 using Chat.Edge.Realtime.Frames;
-using Chat.Edge.Realtime.Relay;
 using Chat.Edge.Realtime.Sending;
 using Microsoft.Extensions.Options;
 
@@ -14,7 +13,8 @@ public static class RealtimeExtensions
 {
     /// <summary>
     /// The WebSocket side of the Edge: connections, sending and delivery. The bus they deliver
-    /// through comes from <c>AddScaleOut</c> (in-process, or Redis between replicas).
+    /// through comes from <c>AddScaleOut</c> (in-process, or Redis between replicas), the
+    /// authentication and message path from <see cref="AddStoredMessaging"/>.
     /// </summary>
     public static IHostApplicationBuilder AddRealtime(this IHostApplicationBuilder builder)
     {
@@ -32,20 +32,17 @@ public static class RealtimeExtensions
         services.AddSingleton<ILocalDelivery>(sp => sp.GetRequiredService<ConnectionRegistry>());
         services.AddSingleton<ConnectionServices>();
         services.AddHostedService<CloseConnectionsOnStopping>();
-        if (IsRelayOnly(builder))
-        {
-            if (builder.Environment.IsProduction())
-            {
-                throw new InvalidOperationException("Realtime:RelayOnly is a benchmark mode without authentication or storage; it refuses to run in Production.");
-            }
-            services.AddSingleton<IConnectionAuthenticator, RelayAuthenticator>();
-            services.AddSingleton<IMessagePath, RelayMessagePath>();
-            services.AddSingleton<RelayInbox>();
-            services.AddSingleton<IInbox>(sp => sp.GetRequiredService<RelayInbox>());
-            services.AddSingleton<IDeliveryMarks>(sp => sp.GetRequiredService<RelayInbox>());
-            services.AddSingleton<IConversationSignals>(sp => sp.GetRequiredService<RelayInbox>());
-            return builder;
-        }
+        return builder;
+    }
+
+    /// <summary>
+    /// The product's message path: a connection's user from its bearer token (checked by
+    /// UserService), messages stored by ChatService, catch-up from the store, delivery marks
+    /// written back. Needs the gRPC clients of <c>AddInternalServices</c>.
+    /// </summary>
+    public static IHostApplicationBuilder AddStoredMessaging(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
         services.AddSingleton<TokenValidator>();
         services.AddSingleton<IConnectionAuthenticator, TokenAuthenticator>();
         services.AddSingleton<RecipientDirectory>();
@@ -57,10 +54,6 @@ public static class RealtimeExtensions
         services.AddHostedService(sp => sp.GetRequiredService<DeliveryMarks>());
         return builder;
     }
-
-    /// <summary>True in the relay-only benchmark mode (see <see cref="RealtimeOptions.RelayOnly"/>).</summary>
-    public static bool IsRelayOnly(IHostApplicationBuilder builder) =>
-        builder.Configuration.GetSection(RealtimeOptions.Section).GetValue<bool>(nameof(RealtimeOptions.RelayOnly));
 
     public static WebApplication MapRealtime(this WebApplication app)
     {

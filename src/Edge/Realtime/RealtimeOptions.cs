@@ -48,12 +48,6 @@ public sealed class RealtimeOptions
     /// </summary>
     public int StoreAttempts { get; set; } = 3;
 
-    /// <summary>
-    /// The relay-only benchmark mode: no authentication (the user is <c>?user=</c>), no store, no
-    /// catch-up — the ceiling of this WebSocket path, for docs/benchmarks.md. Refused in Production.
-    /// </summary>
-    public bool RelayOnly { get; set; }
-
     /// <summary>How often the delivery marks of the connections' users are written to ChatService.</summary>
     public TimeSpan DeliveryMarkFlushInterval { get; set; } = TimeSpan.FromMilliseconds(250);
 }

@@ -18,10 +18,6 @@ public static class InternalServicesExtensions
 
     public static IHostApplicationBuilder AddInternalServices(this IHostApplicationBuilder builder)
     {
-        if (Realtime.RealtimeExtensions.IsRelayOnly(builder))
-        {
-            return builder; // the relay-only benchmark mode talks to no service
-        }
         var options = builder.Configuration.GetSection(ServiceCallOptions.Section).Get<ServiceCallOptions>() ?? new ServiceCallOptions();
         var users = Address(options.UserService, "Services:UserService");
         var chat = Address(options.ChatService, "Services:ChatService");

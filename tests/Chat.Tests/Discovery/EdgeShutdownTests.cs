@@ -16,9 +16,10 @@ public sealed class EdgeShutdownTests
     public async Task On_sigterm_an_edge_with_open_websockets_deregisters_and_closes_them_with_1001_within_dockers_grace()
     {
         await using var consul = await TestConsulServer.StartAsync();
-        await using var edge = await ServiceProcess.StartEdgeAsync(new Dictionary<string, string?>
+        // The benchmark's relay Edge: the Edge's own composition (registration, connections,
+        // shutdown) with a message path that needs no UserService or store.
+        await using var edge = await ServiceProcess.StartRelayEdgeAsync(new Dictionary<string, string?>
         {
-            ["Realtime__RelayOnly"] = "true", // a WebSocket without UserService or a store
             ["Consul__Address"] = consul.Address.ToString(),
         });
         var id = $"edge-127.0.0.1-{edge.Address.Port}";

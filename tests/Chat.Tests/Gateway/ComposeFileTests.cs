@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.RegularExpressions;
 using Chat.Tests.Infrastructure;
 
@@ -5,8 +6,9 @@ namespace Chat.Tests.Gateway;
 
 /// <summary>
 /// docker-compose.yml as the compose validator reads it (skipped where <c>docker-compose</c> is not
-/// installed; CI installs it): valid with .env.example, only the gateway on every interface, and a
-/// health check on every long-running container.
+/// installed; CI installs it): valid with .env.example, only the gateway on every interface, a
+/// health check on every long-running container, each image built once, time for the Edges to
+/// stop, and a test profile that keeps off the system's data.
 /// </summary>
 public sealed partial class ComposeFileTests
 {
@@ -24,12 +26,7 @@ public sealed partial class ComposeFileTests
     [SkippableFact]
     public async Task Only_the_gateway_is_published_beyond_loopback_and_every_service_has_a_health_check()
     {
-        Skip.IfNot(HasValidator(), "docker-compose is not installed");
-        var version = await TestRun.RunAsync("docker-compose", "version", "--short");
-        // The parser below reads the output of the 1.x validator CI installs.
-        Skip.IfNot(version.TrimStart().StartsWith("1.", StringComparison.Ordinal), "the port check reads docker-compose 1.x output");
-
-        var services = ParseServices(await TestRun.RunAsync("docker-compose", "-f", ComposeFile, "--env-file", ExampleEnv, "--profile", "test", "config"));
+        var services = await NormalisedServicesAsync();
 
         Assert.Equal(["80:8080"], services["gateway"].Ports);
         Assert.Equal(["127.0.0.1:7001:7001"], services["user-service"].Ports);
@@ -45,14 +42,76 @@ public sealed partial class ComposeFileTests
             Assert.True(service.HasHealthCheck, $"{name} has no health check");
         }
         Assert.Equal(
-            ["chat-service", "consul", "edge-1", "edge-2", "gateway", "mongo", "postgres", "redis", "tests", "user-service"],
+            ["chat-service", "consul", "edge-1", "edge-2", "gateway", "mongo", "postgres", "redis",
+             "test-consul", "test-mongo", "test-postgres", "test-redis", "tests", "user-service"],
             services.Keys.Order(StringComparer.Ordinal));
+    }
+
+    [SkippableFact]
+    public async Task Each_image_is_built_by_one_service_only_and_both_edges_run_the_same_image()
+    {
+        var services = await NormalisedServicesAsync();
+
+        Assert.Equal(("chat/edge", "chat/edge"), (services["edge-1"].Property("image"), services["edge-2"].Property("image")));
+        foreach (var image in services.Values.GroupBy(s => s.Property("image")))
+        {
+            Assert.True(image.Count(s => s.Lines.Contains("    build:")) <= 1, $"{image.Key} is built by more than one service");
+        }
+    }
+
+    [SkippableFact]
+    public async Task The_edges_get_at_least_ten_seconds_to_stop_after_their_eight_second_shutdown()
+    {
+        var services = await NormalisedServicesAsync();
+
+        foreach (var edge in new[] { "edge-1", "edge-2" })
+        {
+            var grace = services[edge].Property("stop_grace_period");
+            Assert.True(grace is not null && GracePeriod().Match(grace) is { Success: true } m && int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) >= 10,
+                $"{edge}: stop_grace_period is '{grace}', want at least 10s");
+        }
+    }
+
+    [SkippableFact]
+    public async Task The_test_profile_uses_servers_of_its_own_that_keep_nothing()
+    {
+        var services = await NormalisedServicesAsync();
+
+        var hosts = services["tests"].Lines
+            .Select(l => TestServerHost().Match(l))
+            .Where(m => m.Success)
+            .Select(m => m.Groups[1].Value)
+            .ToList();
+        Assert.Equal(4, hosts.Count);
+        foreach (var host in hosts)
+        {
+            var server = services[host];
+            Assert.True(server.Lines.Contains("    profiles:") && server.Lines.Contains("    - test"), $"the tests use {host}, which is not in the test profile");
+            Assert.DoesNotContain("    volumes:", server.Lines);
+        }
+    }
+
+    /// <summary>The services of `docker-compose config` with the test profile.</summary>
+    private static async Task<Dictionary<string, Service>> NormalisedServicesAsync()
+    {
+        Skip.IfNot(HasValidator(), "docker-compose is not installed");
+        var version = await TestRun.RunAsync("docker-compose", "version", "--short");
+        // The parser below reads the output of the 1.x validator CI installs.
+        Skip.IfNot(version.TrimStart().StartsWith("1.", StringComparison.Ordinal), "the parser reads docker-compose 1.x output");
+        return ParseServices(await TestRun.RunAsync("docker-compose", "-f", ComposeFile, "--env-file", ExampleEnv, "--profile", "test", "config"));
     }
 
     private static bool HasValidator() =>
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(dir => File.Exists(Path.Combine(dir, "docker-compose")));
 
-    private sealed record Service(List<string> Ports, bool HasHealthCheck);
+    /// <summary>A service's ports, whether it has a health check, and its lines as printed.</summary>
+    private sealed record Service(List<string> Ports, bool HasHealthCheck, List<string> Lines)
+    {
+        /// <summary>A scalar property of the service (`    name: value`), or null.</summary>
+        public string? Property(string name) =>
+            Lines.Select(l => l.StartsWith($"    {name}: ", StringComparison.Ordinal) ? l[(name.Length + 6)..].Trim() : null)
+                .FirstOrDefault(v => v is not null);
+    }
 
     /// <summary>
     /// The services of the normalised YAML `docker-compose config` prints (two-space indentation),
@@ -77,6 +136,10 @@ public sealed partial class ComposeFileTests
         }
         foreach (var line in yaml.Split('\n'))
         {
+            if (inServices && current is not null && line.StartsWith("    ", StringComparison.Ordinal))
+            {
+                services[current].Lines.Add(line);
+            }
             if (longPort is not null && LongPortField().Match(line) is { Success: true } field)
             {
                 longPort[field.Groups[1].Value] = field.Groups[2].Value.Trim('\'', '"');
@@ -91,7 +154,7 @@ public sealed partial class ComposeFileTests
             else if (inServices && ServiceKey().Match(line) is { Success: true } service)
             {
                 current = service.Groups[1].Value;
-                services[current] = new Service([], false);
+                services[current] = new Service([], false, []);
                 inPorts = false;
             }
             else if (current is not null && ServiceProperty().Match(line) is { Success: true } property)
@@ -113,6 +176,13 @@ public sealed partial class ComposeFileTests
         }
         return services;
     }
+
+    [GeneratedRegex(@"^(\d+)s$")]
+    private static partial Regex GracePeriod();
+
+    /// <summary>The host in a CHAT_TEST_* value: mongodb://HOST:, Host=HOST;, http://HOST:, HOST:6379.</summary>
+    [GeneratedRegex(@"^      CHAT_TEST_[A-Z]+: (?:[a-z]+://|Host=)?([a-z0-9-]+)[:;]")]
+    private static partial Regex TestServerHost();
 
     [GeneratedRegex(@"^([a-z]\S*):")]
     private static partial Regex TopLevelKey();

@@ -11,9 +11,12 @@ public static class RepositoryPaths
     public const string Configuration = "Release";
 #endif
 
-    /// <summary>The built entry assembly of a service under <c>src/</c>, e.g. <c>("UserService", "Chat.UserService")</c>.</summary>
-    public static string ServiceAssembly(string project, string assemblyName) =>
-        Path.Combine(Root, "src", project, "bin", Configuration, "net10.0", assemblyName + ".dll");
+    /// <summary>
+    /// The built entry assembly of a host under <c>src/</c> (or <paramref name="folder"/>, e.g.
+    /// <c>bench</c>), e.g. <c>("UserService", "Chat.UserService")</c>.
+    /// </summary>
+    public static string ServiceAssembly(string project, string assemblyName, string folder = "src") =>
+        Path.Combine(Root, folder, project, "bin", Configuration, "net10.0", assemblyName + ".dll");
 
     private static string FindRoot()
     {

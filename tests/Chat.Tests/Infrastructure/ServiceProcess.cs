@@ -31,10 +31,14 @@ public sealed partial class ServiceProcess : IAsyncDisposable
     public static Task<ServiceProcess> StartEdgeAsync(IDictionary<string, string?> settings) =>
         StartAsync("Edge", "Chat.Edge", settings);
 
-    /// <summary>Starts <c>src/PROJECT</c>'s built assembly and waits until Kestrel listens.</summary>
-    public static async Task<ServiceProcess> StartAsync(string project, string assemblyName, IDictionary<string, string?> settings, int? port = null)
+    /// <summary>bench/RelayEdge: the Edge with the relay-only message path (no accounts, no store).</summary>
+    public static Task<ServiceProcess> StartRelayEdgeAsync(IDictionary<string, string?> settings) =>
+        StartAsync("RelayEdge", "Chat.RelayEdge", settings, folder: "bench");
+
+    /// <summary>Starts <c>src/PROJECT</c>'s (or <c>FOLDER/PROJECT</c>'s) built assembly and waits until Kestrel listens.</summary>
+    public static async Task<ServiceProcess> StartAsync(string project, string assemblyName, IDictionary<string, string?> settings, int? port = null, string folder = "src")
     {
-        var dll = RepositoryPaths.ServiceAssembly(project, assemblyName);
+        var dll = RepositoryPaths.ServiceAssembly(project, assemblyName, folder);
         if (!File.Exists(dll))
         {
             throw new FileNotFoundException($"{dll} is not built; run `dotnet build Chat.sln -c {RepositoryPaths.Configuration}` first.", dll);

@@ -13,7 +13,7 @@ public sealed class LoadGenTests
         Path.Combine(RepositoryPaths.Root, "tools", "LoadGen", "bin", RepositoryPaths.Configuration, "net10.0", "Chat.LoadGen.dll");
 
     private static Task<ServiceProcess> StartRelayAsync() =>
-        ServiceProcess.StartEdgeAsync(new Dictionary<string, string?> { ["Realtime__RelayOnly"] = "true" });
+        ServiceProcess.StartRelayEdgeAsync(new Dictionary<string, string?>());
 
     [Fact]
     public async Task Every_message_it_sends_is_counted_acknowledged_and_delivered_once()

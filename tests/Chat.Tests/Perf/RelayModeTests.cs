@@ -5,7 +5,10 @@ using Chat.Tests.Infrastructure;
 
 namespace Chat.Tests.Perf;
 
-/// <summary>The relay-only benchmark mode: the same WebSocket path, no auth, no store — and never in Production.</summary>
+/// <summary>
+/// The relay-only Edge (bench/RelayEdge): the same WebSocket path, no auth, no store — never in
+/// Production; and the product Edge has no such mode in any environment.
+/// </summary>
 public sealed class RelayModeTests
 {
     private static async Task<JsonElement> Receive(ClientWebSocket socket)
@@ -17,9 +20,9 @@ public sealed class RelayModeTests
     }
 
     [Fact]
-    public async Task An_edge_in_relay_mode_relays_messages_without_any_other_service()
+    public async Task The_relay_edge_relays_messages_without_any_other_service()
     {
-        await using var edge = await ServiceProcess.StartEdgeAsync(new Dictionary<string, string?> { ["Realtime__RelayOnly"] = "true" });
+        await using var edge = await ServiceProcess.StartRelayEdgeAsync(new Dictionary<string, string?>());
         using var alice = new ClientWebSocket();
         using var bob = new ClientWebSocket();
         await alice.ConnectAsync(new Uri($"ws://{edge.Address.Authority}/ws?user=alice"), CancellationToken.None);
@@ -38,13 +41,30 @@ public sealed class RelayModeTests
     }
 
     [Fact]
-    public async Task Relay_mode_refuses_to_start_in_production()
+    public async Task The_relay_edge_refuses_to_start_in_production()
     {
-        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => ServiceProcess.StartEdgeAsync(new Dictionary<string, string?>
+        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => ServiceProcess.StartRelayEdgeAsync(new Dictionary<string, string?>
         {
-            ["Realtime__RelayOnly"] = "true",
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
         }));
         Assert.Contains("refuses to run in Production", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_product_edge_refuses_a_user_by_name_with_401_even_outside_production_with_the_old_relay_switch()
+    {
+        static string Nowhere() => "http://127.0.0.1:" + FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await using var edge = await ServiceProcess.StartEdgeAsync(new Dictionary<string, string?>
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Staging",
+            ["Realtime__RelayOnly"] = "true",
+            ["Services__UserService"] = Nowhere(),
+            ["Services__ChatService"] = Nowhere(),
+        });
+        using var socket = new ClientWebSocket { Options = { CollectHttpResponseDetails = true } };
+
+        await Assert.ThrowsAsync<WebSocketException>(() => socket.ConnectAsync(new Uri($"ws://{edge.Address.Authority}/ws?user=alice"), CancellationToken.None));
+
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, socket.HttpStatusCode);
     }
 }
