@@ -69,15 +69,20 @@ public sealed class MongoCollections
         var existing = await (await Database.ListCollectionNamesAsync(cancellationToken: cancellationToken)).ToListAsync(cancellationToken);
         foreach (var name in new[] { "messages", "inboxHeads", "deliveryMarks", "groups", "inboxEntries", "conversations" }.Except(existing))
         {
-            await Database.CreateCollectionAsync(name, cancellationToken: cancellationToken);
+            await MongoSchema.CreateCollectionAsync(Database, name, cancellationToken);
         }
-        await Messages.Indexes.CreateManyAsync(MongoQueries.MessageIndexes, cancellationToken);
-        await Groups.Indexes.CreateOneAsync(new CreateIndexModel<GroupDocument>(
-            Builders<GroupDocument>.IndexKeys.Ascending("members.user"), new CreateIndexOptions { Name = "members_user" }), cancellationToken: cancellationToken);
-        await InboxEntries.Indexes.CreateOneAsync(new CreateIndexModel<InboxEntryDocument>(
-            Builders<InboxEntryDocument>.IndexKeys.Ascending(e => e.User).Ascending(e => e.MessageId),
-            new CreateIndexOptions { Name = "user_messageId", Unique = true }), cancellationToken: cancellationToken);
-        await Conversations.Indexes.CreateManyAsync(
+        await MongoSchema.EnsureIndexesAsync(Messages, MongoQueries.MessageIndexes, cancellationToken);
+        await MongoSchema.EnsureIndexesAsync(Groups,
+        [
+            new CreateIndexModel<GroupDocument>(Builders<GroupDocument>.IndexKeys.Ascending("members.user"), new CreateIndexOptions { Name = "members_user" }),
+        ], cancellationToken);
+        await MongoSchema.EnsureIndexesAsync(InboxEntries,
+        [
+            new CreateIndexModel<InboxEntryDocument>(
+                Builders<InboxEntryDocument>.IndexKeys.Ascending(e => e.User).Ascending(e => e.MessageId),
+                new CreateIndexOptions { Name = "user_messageId", Unique = true }),
+        ], cancellationToken);
+        await MongoSchema.EnsureIndexesAsync(Conversations,
         [
             new CreateIndexModel<ConversationDocument>(
                 Builders<ConversationDocument>.IndexKeys.Ascending(c => c.User).Ascending(c => c.Conversation),
