@@ -51,6 +51,14 @@ public sealed class MongoCollections
         return await Unreachable(work);
     }
 
+    /// <summary>Runs <paramref name="work"/> in a transaction of its own (<see cref="MongoTransaction"/>), retried on transient errors.</summary>
+    public Task<T> InTransactionAsync<T>(Func<IClientSessionHandle, CancellationToken, Task<T>> work, CancellationToken cancellationToken) =>
+        RunAsync(async () =>
+        {
+            using var session = await Client.StartSessionAsync(cancellationToken: cancellationToken);
+            return await MongoTransaction.RunAsync(session, work, Transaction, cancellationToken);
+        }, cancellationToken);
+
     /// <summary>The same session's transaction options everywhere: snapshot reads, majority writes.</summary>
     internal static TransactionOptions Transaction { get; } = new(ReadConcern.Snapshot, writeConcern: WriteConcern.WMajority);
 
