@@ -62,6 +62,12 @@ public sealed class MongoCollections
     /// <summary>The same session's transaction options everywhere: snapshot reads, majority writes.</summary>
     internal static TransactionOptions Transaction { get; } = new(ReadConcern.Snapshot, writeConcern: WriteConcern.WMajority);
 
+    /// <summary>
+    /// A session whose reads all see one snapshot: the driver sends readConcern snapshot and, from
+    /// the second read on, the first one's atClusterTime (ReadConcernHelper.cs; MongoDB 5.0 or later).
+    /// </summary>
+    internal static ClientSessionOptions SnapshotReads => new() { Snapshot = true };
+
     internal static bool IsDuplicateKey(Exception e) => e switch
     {
         MongoWriteException w => w.WriteError?.Category == ServerErrorCategory.DuplicateKey,

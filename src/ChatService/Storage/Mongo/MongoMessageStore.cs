@@ -33,23 +33,28 @@ public sealed class MongoMessageStore(MongoCollections db, TimeProvider clock) :
         return MongoQueries.Page(documents, limit);
     }
 
+    /// <summary>
+    /// One snapshot for the whole page: read apart, a direct message committed between the two
+    /// queries, below a group message the second one returns, would be skipped by the next page's cursor.
+    /// </summary>
     public Task<InboxPage> GetInboxAsync(string user, long? after, int limit, CancellationToken cancellationToken) =>
         db.RunAsync(async () =>
         {
-            var start = after ?? (await db.Marks.Find(m => m.User == user).FirstOrDefaultAsync(cancellationToken))?.UpTo ?? 0;
+            using var snapshot = await db.Client.StartSessionAsync(MongoCollections.SnapshotReads, cancellationToken);
+            var start = after ?? (await db.Marks.Find(snapshot, m => m.User == user).FirstOrDefaultAsync(cancellationToken))?.UpTo ?? 0;
             var direct = await db.Messages
-                .Find(MongoQueries.InboxFilter(user, start))
+                .Find(snapshot, MongoQueries.InboxFilter(user, start))
                 .Sort(MongoQueries.OldestFirst)
                 .Limit(limit + 1)
                 .ToListAsync(cancellationToken);
             var entries = await db.InboxEntries
-                .Find(Builders<InboxEntryDocument>.Filter.Eq(e => e.User, user) & Builders<InboxEntryDocument>.Filter.Gt(e => e.MessageId, MongoCollections.Id(start)))
+                .Find(snapshot, Builders<InboxEntryDocument>.Filter.Eq(e => e.User, user) & Builders<InboxEntryDocument>.Filter.Gt(e => e.MessageId, MongoCollections.Id(start)))
                 .Sort(Builders<InboxEntryDocument>.Sort.Ascending(e => e.MessageId))
                 .Limit(limit + 1)
                 .ToListAsync(cancellationToken);
             var fromGroups = entries.Count == 0
                 ? []
-                : await db.Messages.Find(Builders<MessageDocument>.Filter.In(m => m.Id, entries.Select(e => e.MessageId))).ToListAsync(cancellationToken);
+                : await db.Messages.Find(snapshot, Builders<MessageDocument>.Filter.In(m => m.Id, entries.Select(e => e.MessageId))).ToListAsync(cancellationToken);
             var page = MongoQueries.Page(direct.Concat(fromGroups).OrderBy(m => m.Id, StringComparer.Ordinal), limit);
             return new InboxPage(start, page.Messages, page.HasMore);
         }, cancellationToken);
