@@ -142,7 +142,7 @@ public sealed class MongoConversationStore(MongoCollections db, TimeProvider clo
         var (activity, after) = ConversationCursor.Parse(page);
         return db.RunAsync(async () =>
         {
-            var rows = await db.Conversations.Aggregate<BsonDocument>(ConversationListPipeline(user, activity, after, limit + 1), cancellationToken: cancellationToken)
+            var rows = await (await db.Conversations.AggregateAsync(ConversationListPipeline(user, activity, after, limit + 1), cancellationToken: cancellationToken))
                 .ToListAsync(cancellationToken);
             var entries = rows.Take(limit).Select(ToEntry).ToList();
             var next = rows.Count > limit ? ConversationCursor.Format(rows[limit - 1]["lastActivity"].ToInt64(), rows[limit - 1]["conversation"].AsString) : null;
