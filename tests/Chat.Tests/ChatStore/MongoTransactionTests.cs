@@ -51,15 +51,14 @@ public sealed class MongoTransactionTests
     [Fact]
     public async Task The_commit_does_not_depend_on_the_callers_token()
     {
-        var session = new RecordingSession();
         using var caller = new CancellationTokenSource();
+        // The caller gives up while the commit is on the wire.
+        var session = new RecordingSession { OnCommit = caller.Cancel };
 
         var result = await MongoTransaction.RunAsync(session, (_, _) => Task.FromResult(42), Options, caller.Token);
 
         Assert.Equal(42, result);
-        var commit = Assert.Single(session.CommitTokens);
-        caller.Cancel();
-        Assert.False(commit.IsCancellationRequested);
+        Assert.False(Assert.Single(session.CommitTokens).IsCancellationRequested);
         Assert.Empty(session.AbortTokens);
     }
 
@@ -122,6 +121,8 @@ public sealed class MongoTransactionTests
         /// <summary>How many commits fail with UnknownTransactionCommitResult before one succeeds.</summary>
         public int CommitFailures { get; init; }
 
+        public Action? OnCommit { get; init; }
+
         public bool IsInTransaction { get; private set; }
 
         public void StartTransaction(TransactionOptions? transactionOptions = null)
@@ -133,6 +134,7 @@ public sealed class MongoTransactionTests
         public Task CommitTransactionAsync(CancellationToken cancellationToken = default)
         {
             CommitTokens.Add(cancellationToken);
+            OnCommit?.Invoke();
             cancellationToken.ThrowIfCancellationRequested();
             if (CommitTokens.Count <= CommitFailures)
             {
