@@ -33,13 +33,20 @@ internal static class MongoSchema
     }
 
     /// <summary>
-    /// Builds each index; one that conflicts with an existing index of the same name or the same
-    /// keys (other options: an older definition) is dropped and built again.
+    /// Builds each index. One of the same name with another definition (an older release's) is
+    /// dropped first: the server is not trusted to refuse it. One that still conflicts with an
+    /// existing index of the same name or keys (another replica's, built meanwhile) is dropped and built again.
     /// </summary>
     public static async Task EnsureIndexesAsync<T>(IMongoCollection<T> collection, IEnumerable<CreateIndexModel<T>> indexes, CancellationToken cancellationToken)
     {
+        var args = RenderArgs(collection);
+        var existing = await ListAsync(collection, cancellationToken);
         foreach (var index in indexes)
         {
+            if (existing.FirstOrDefault(e => e["name"].AsString == index.Options.Name) is { } current && !SameDefinition(current, index, args))
+            {
+                await DropAsync(collection, index.Options.Name, cancellationToken);
+            }
             for (var attempt = 1; ; attempt++)
             {
                 try
@@ -55,26 +62,45 @@ internal static class MongoSchema
         }
     }
 
+    /// <summary>Whether an index as listIndexes describes it has the keys, uniqueness and partial filter wanted.</summary>
+    internal static bool SameDefinition<T>(BsonDocument existing, CreateIndexModel<T> wanted, RenderArgs<T> args)
+    {
+        BsonValue partial = (wanted.Options as CreateIndexOptions<T>)?.PartialFilterExpression?.Render(args) ?? (BsonValue)BsonNull.Value;
+        return existing["key"].Equals(wanted.Keys.Render(args))
+            && existing.GetValue("unique", false).ToBoolean() == (wanted.Options.Unique ?? false)
+            && existing.GetValue("partialFilterExpression", BsonNull.Value).Equals(partial);
+    }
+
     internal static bool IsDefinitionConflict(MongoCommandException e) =>
         e.Code is IndexOptionsConflict or IndexKeySpecsConflict or IndexBuildAborted;
 
     private static async Task DropConflictingAsync<T>(IMongoCollection<T> collection, CreateIndexModel<T> index, CancellationToken cancellationToken)
     {
-        var keys = index.Keys.Render(new RenderArgs<T>(collection.DocumentSerializer, collection.Settings.SerializerRegistry));
-        var existing = await (await collection.Indexes.ListAsync(cancellationToken)).ToListAsync(cancellationToken);
-        var conflicting = existing
+        var keys = index.Keys.Render(RenderArgs(collection));
+        var conflicting = (await ListAsync(collection, cancellationToken))
             .Where(e => e["name"].AsString != "_id_" && (e["name"].AsString == index.Options.Name || e["key"].AsBsonDocument.Equals(keys)))
             .Select(e => e["name"].AsString);
         foreach (var name in conflicting)
         {
-            try
-            {
-                await collection.Indexes.DropOneAsync(name, cancellationToken);
-            }
-            catch (MongoCommandException e) when (e.Code is IndexNotFound or NamespaceNotFound)
-            {
-                // Another replica dropped it first.
-            }
+            await DropAsync(collection, name, cancellationToken);
         }
     }
+
+    private static async Task DropAsync<T>(IMongoCollection<T> collection, string name, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await collection.Indexes.DropOneAsync(name, cancellationToken);
+        }
+        catch (MongoCommandException e) when (e.Code is IndexNotFound or NamespaceNotFound)
+        {
+            // Another replica dropped it first.
+        }
+    }
+
+    private static async Task<List<BsonDocument>> ListAsync<T>(IMongoCollection<T> collection, CancellationToken cancellationToken) =>
+        await (await collection.Indexes.ListAsync(cancellationToken)).ToListAsync(cancellationToken);
+
+    private static RenderArgs<T> RenderArgs<T>(IMongoCollection<T> collection) =>
+        new(collection.DocumentSerializer, collection.Settings.SerializerRegistry);
 }
