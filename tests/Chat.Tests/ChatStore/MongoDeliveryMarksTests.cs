@@ -50,6 +50,15 @@ public sealed class MongoDeliveryMarksTests
     }
 
     [Fact]
+    public void A_user_who_has_only_sent_has_a_head_without_a_last_received_id_and_no_mark()
+    {
+        var (result, writes) = MongoDeliveryMarks.Plan([new DeliveryMark("alice", 7)], [new BsonDocument { { "_id", "alice" }, { "upTo", 0L } }]);
+
+        Assert.Equal([0L], result);
+        Assert.Empty(writes);
+    }
+
+    [Fact]
     public void A_batch_that_moves_nothing_writes_nothing()
     {
         var (result, writes) = MongoDeliveryMarks.Plan([new DeliveryMark("bob", 3)], [Head("bob", 9, 5)]);

@@ -26,7 +26,8 @@ internal static class MongoDeliveryMarks
     /// </summary>
     public static (long[] Marks, List<UpdateOneModel<DeliveryMarkDocument>> Writes) Plan(IReadOnlyList<DeliveryMark> marks, IEnumerable<BsonDocument> state)
     {
-        var heads = state.ToDictionary(s => s["_id"].AsString, s => (LastReceived: s["lastReceivedId"].ToInt64(), Current: s["upTo"].ToInt64()), StringComparer.Ordinal);
+        // A user who has only sent has a head without lastReceivedId.
+        var heads = state.ToDictionary(s => s["_id"].AsString, s => (LastReceived: s.GetValue("lastReceivedId", 0L).ToInt64(), Current: s["upTo"].ToInt64()), StringComparer.Ordinal);
         var next = marks.GroupBy(m => m.User, StringComparer.Ordinal).ToDictionary(g => g.Key, g =>
         {
             var (lastReceived, current) = heads.GetValueOrDefault(g.Key);
