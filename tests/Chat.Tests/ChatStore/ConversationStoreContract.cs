@@ -72,6 +72,55 @@ public abstract class ConversationStoreContract
     }
 
     [SkippableFact]
+    public async Task A_sync_following_its_cursor_while_direct_and_group_messages_arrive_misses_none()
+    {
+        var (messages, groups) = await StoresAsync();
+        var (alice, bob, carol) = (User("alice"), User("bob"), User("carol"));
+        var group = await groups.CreateGroupAsync(alice, "team", [bob], MaxMembers, Timeout);
+        var writing = Task.WhenAll(
+            Task.Run(async () =>
+            {
+                for (var i = 0; i < 30; i++)
+                {
+                    await groups.StoreGroupMessageAsync(new NewGroupMessage(alice, group.Id, $"g{i}", null), Timeout);
+                }
+            }),
+            Task.Run(async () =>
+            {
+                for (var i = 0; i < 30; i++)
+                {
+                    await messages.StoreAsync(new NewMessage(carol, bob, $"d{i}", null), Timeout);
+                }
+            }));
+
+        // Pages read while both kinds commit: a page whose two kinds were read at different times
+        // moves the cursor past a direct message that was committed in between.
+        var seen = new List<long>();
+        long after = 0;
+        async Task SyncAsync()
+        {
+            var page = await messages.GetInboxAsync(bob, after, 5, Timeout);
+            seen.AddRange(page.Messages.Select(m => m.Id));
+            after = page.Messages.Count > 0 ? page.Messages[^1].Id : after;
+        }
+        while (!writing.IsCompleted)
+        {
+            await SyncAsync();
+        }
+        await writing;
+        var before = -1;
+        while (seen.Count != before)
+        {
+            before = seen.Count;
+            await SyncAsync();
+        }
+
+        var all = (await messages.GetInboxAsync(bob, 0, 100, Timeout)).Messages.Select(m => m.Id).ToList();
+        Assert.Equal(60, all.Count);
+        Assert.Equal(all, seen);
+    }
+
+    [SkippableFact]
     public async Task Group_history_pages_newest_first()
     {
         var (_, groups) = await StoresAsync();

@@ -61,7 +61,7 @@ public sealed class MongoMappingTests
         var options = (CreateIndexOptions<MessageDocument>)index.Options;
 
         Assert.Equal(BsonDocument.Parse("""{ "sender": 1, "clientId": 1 }"""), index.Keys.Render(Args));
-        Assert.Equal(BsonDocument.Parse("""{ "clientId": { "$type": 2 } }"""), options.PartialFilterExpression.Render(Args));
+        Assert.Equal(BsonDocument.Parse("""{ "clientId": { "$exists": true } }"""), options.PartialFilterExpression.Render(Args));
         Assert.Equal(BsonDocument.Parse("""{ "sender": "alice", "clientId": "c-1" }"""), MongoQueries.ByClientId("alice", "c-1").Render(Args));
     }
 
@@ -72,6 +72,17 @@ public sealed class MongoMappingTests
 
         Assert.Contains(BsonDocument.Parse("""{ "conversation": 1, "_id": -1 }"""), keys);
         Assert.Contains(BsonDocument.Parse("""{ "recipient": 1, "_id": 1 }"""), keys);
+    }
+
+    [Fact]
+    public void The_partial_indexes_are_filtered_by_existence_which_an_equality_query_lets_the_planner_use()
+    {
+        var filters = MongoQueries.MessageIndexes
+            .Where(i => i.Options is CreateIndexOptions<MessageDocument> { PartialFilterExpression: not null })
+            .ToDictionary(i => i.Options.Name, i => ((CreateIndexOptions<MessageDocument>)i.Options).PartialFilterExpression.Render(Args));
+
+        Assert.Equal(BsonDocument.Parse("""{ "recipient": { "$exists": true } }"""), filters["recipient_id"]);
+        Assert.Equal(BsonDocument.Parse("""{ "clientId": { "$exists": true } }"""), filters["sender_clientId"]);
     }
 
     [Fact]

@@ -51,8 +51,22 @@ public sealed class MongoCollections
         return await Unreachable(work);
     }
 
+    /// <summary>Runs <paramref name="work"/> in a transaction of its own (<see cref="MongoTransaction"/>), retried on transient errors.</summary>
+    public Task<T> InTransactionAsync<T>(Func<IClientSessionHandle, CancellationToken, Task<T>> work, CancellationToken cancellationToken) =>
+        RunAsync(async () =>
+        {
+            using var session = await Client.StartSessionAsync(cancellationToken: cancellationToken);
+            return await MongoTransaction.RunAsync(session, work, Transaction, cancellationToken);
+        }, cancellationToken);
+
     /// <summary>The same session's transaction options everywhere: snapshot reads, majority writes.</summary>
     internal static TransactionOptions Transaction { get; } = new(ReadConcern.Snapshot, writeConcern: WriteConcern.WMajority);
+
+    /// <summary>
+    /// A session whose reads all see one snapshot: the driver sends readConcern snapshot and, from
+    /// the second read on, the first one's atClusterTime (ReadConcernHelper.cs; MongoDB 5.0 or later).
+    /// </summary>
+    internal static ClientSessionOptions SnapshotReads => new() { Snapshot = true };
 
     internal static bool IsDuplicateKey(Exception e) => e switch
     {
@@ -69,15 +83,20 @@ public sealed class MongoCollections
         var existing = await (await Database.ListCollectionNamesAsync(cancellationToken: cancellationToken)).ToListAsync(cancellationToken);
         foreach (var name in new[] { "messages", "inboxHeads", "deliveryMarks", "groups", "inboxEntries", "conversations" }.Except(existing))
         {
-            await Database.CreateCollectionAsync(name, cancellationToken: cancellationToken);
+            await MongoSchema.CreateCollectionAsync(Database, name, cancellationToken);
         }
-        await Messages.Indexes.CreateManyAsync(MongoQueries.MessageIndexes, cancellationToken);
-        await Groups.Indexes.CreateOneAsync(new CreateIndexModel<GroupDocument>(
-            Builders<GroupDocument>.IndexKeys.Ascending("members.user"), new CreateIndexOptions { Name = "members_user" }), cancellationToken: cancellationToken);
-        await InboxEntries.Indexes.CreateOneAsync(new CreateIndexModel<InboxEntryDocument>(
-            Builders<InboxEntryDocument>.IndexKeys.Ascending(e => e.User).Ascending(e => e.MessageId),
-            new CreateIndexOptions { Name = "user_messageId", Unique = true }), cancellationToken: cancellationToken);
-        await Conversations.Indexes.CreateManyAsync(
+        await MongoSchema.EnsureIndexesAsync(Messages, MongoQueries.MessageIndexes, cancellationToken);
+        await MongoSchema.EnsureIndexesAsync(Groups,
+        [
+            new CreateIndexModel<GroupDocument>(Builders<GroupDocument>.IndexKeys.Ascending("members.user"), new CreateIndexOptions { Name = "members_user" }),
+        ], cancellationToken);
+        await MongoSchema.EnsureIndexesAsync(InboxEntries,
+        [
+            new CreateIndexModel<InboxEntryDocument>(
+                Builders<InboxEntryDocument>.IndexKeys.Ascending(e => e.User).Ascending(e => e.MessageId),
+                new CreateIndexOptions { Name = "user_messageId", Unique = true }),
+        ], cancellationToken);
+        await MongoSchema.EnsureIndexesAsync(Conversations,
         [
             new CreateIndexModel<ConversationDocument>(
                 Builders<ConversationDocument>.IndexKeys.Ascending(c => c.User).Ascending(c => c.Conversation),

@@ -29,7 +29,7 @@ public sealed class MongoConversationStore(MongoCollections db, TimeProvider clo
             CreatedAt = now,
             Members = [.. everyone.Select(u => new GroupMemberDocument { User = u, JoinedAt = now })],
         };
-        await InTransactionAsync(async (s, ct) =>
+        await db.InTransactionAsync(async (s, ct) =>
         {
             await db.Groups.InsertOneAsync(s, group, cancellationToken: ct);
             await db.Conversations.InsertManyAsync(s, everyone.Select(u => Joined(u, group.Id, now)), cancellationToken: ct);
@@ -51,7 +51,7 @@ public sealed class MongoConversationStore(MongoCollections db, TimeProvider clo
         }, cancellationToken);
 
     public Task<GroupRecord> AddMemberAsync(string user, string groupId, string username, int maxMembers, CancellationToken cancellationToken) =>
-        InTransactionAsync(async (s, ct) =>
+        db.InTransactionAsync(async (s, ct) =>
         {
             var group = MemberView(await FindGroupAsync(s, groupId, ct), user);
             if (group.Members.Any(m => m.User == username))
@@ -71,7 +71,7 @@ public sealed class MongoConversationStore(MongoCollections db, TimeProvider clo
         }, cancellationToken);
 
     public Task<GroupRecord> RemoveMemberAsync(string user, string groupId, string username, CancellationToken cancellationToken) =>
-        InTransactionAsync(async (s, ct) =>
+        db.InTransactionAsync(async (s, ct) =>
         {
             var group = MemberView(await FindGroupAsync(s, groupId, ct), user);
             if (username != user && user != group.Owner)
@@ -142,7 +142,7 @@ public sealed class MongoConversationStore(MongoCollections db, TimeProvider clo
         var (activity, after) = ConversationCursor.Parse(page);
         return db.RunAsync(async () =>
         {
-            var rows = await db.Conversations.Aggregate<BsonDocument>(ConversationListPipeline(user, activity, after, limit + 1), cancellationToken: cancellationToken)
+            var rows = await (await db.Conversations.AggregateAsync(ConversationListPipeline(user, activity, after, limit + 1), cancellationToken: cancellationToken))
                 .ToListAsync(cancellationToken);
             var entries = rows.Take(limit).Select(ToEntry).ToList();
             var next = rows.Count > limit ? ConversationCursor.Format(rows[limit - 1]["lastActivity"].ToInt64(), rows[limit - 1]["conversation"].AsString) : null;
@@ -217,13 +217,6 @@ public sealed class MongoConversationStore(MongoCollections db, TimeProvider clo
             unread is null ? 0 : unread["n"].ToInt64(),
             ParseId(row["readUpTo"].AsString));
     }
-
-    private Task<T> InTransactionAsync<T>(Func<IClientSessionHandle, CancellationToken, Task<T>> work, CancellationToken cancellationToken) =>
-        db.RunAsync(async () =>
-        {
-            using var session = await db.Client.StartSessionAsync(cancellationToken: cancellationToken);
-            return await session.WithTransactionAsync(work, MongoCollections.Transaction, cancellationToken);
-        }, cancellationToken);
 
     private async Task<GroupDocument?> FindGroupAsync(IClientSessionHandle? session, string groupId, CancellationToken cancellationToken) =>
         session is null

@@ -33,48 +33,46 @@ public sealed class MongoMessageStore(MongoCollections db, TimeProvider clock) :
         return MongoQueries.Page(documents, limit);
     }
 
+    /// <summary>
+    /// One snapshot for the whole page: read apart, a direct message committed between the two
+    /// queries, below a group message the second one returns, would be skipped by the next page's cursor.
+    /// </summary>
     public Task<InboxPage> GetInboxAsync(string user, long? after, int limit, CancellationToken cancellationToken) =>
         db.RunAsync(async () =>
         {
-            var start = after ?? (await db.Marks.Find(m => m.User == user).FirstOrDefaultAsync(cancellationToken))?.UpTo ?? 0;
+            using var snapshot = await db.Client.StartSessionAsync(MongoCollections.SnapshotReads, cancellationToken);
+            var start = after ?? (await db.Marks.Find(snapshot, m => m.User == user).FirstOrDefaultAsync(cancellationToken))?.UpTo ?? 0;
             var direct = await db.Messages
-                .Find(MongoQueries.InboxFilter(user, start))
+                .Find(snapshot, MongoQueries.InboxFilter(user, start))
                 .Sort(MongoQueries.OldestFirst)
                 .Limit(limit + 1)
                 .ToListAsync(cancellationToken);
             var entries = await db.InboxEntries
-                .Find(Builders<InboxEntryDocument>.Filter.Eq(e => e.User, user) & Builders<InboxEntryDocument>.Filter.Gt(e => e.MessageId, MongoCollections.Id(start)))
+                .Find(snapshot, Builders<InboxEntryDocument>.Filter.Eq(e => e.User, user) & Builders<InboxEntryDocument>.Filter.Gt(e => e.MessageId, MongoCollections.Id(start)))
                 .Sort(Builders<InboxEntryDocument>.Sort.Ascending(e => e.MessageId))
                 .Limit(limit + 1)
                 .ToListAsync(cancellationToken);
             var fromGroups = entries.Count == 0
                 ? []
-                : await db.Messages.Find(Builders<MessageDocument>.Filter.In(m => m.Id, entries.Select(e => e.MessageId))).ToListAsync(cancellationToken);
+                : await db.Messages.Find(snapshot, Builders<MessageDocument>.Filter.In(m => m.Id, entries.Select(e => e.MessageId))).ToListAsync(cancellationToken);
             var page = MongoQueries.Page(direct.Concat(fromGroups).OrderBy(m => m.Id, StringComparer.Ordinal), limit);
             return new InboxPage(start, page.Messages, page.HasMore);
         }, cancellationToken);
 
-    public async Task<IReadOnlyList<long>> AdvanceDeliveryMarksAsync(IReadOnlyList<DeliveryMark> marks, CancellationToken cancellationToken)
-    {
-        var result = new long[marks.Count];
-        for (var i = 0; i < marks.Count; i++)
+    /// <summary>
+    /// One read and one bulk write for the whole batch (<see cref="MongoDeliveryMarks"/>). Two
+    /// batches for one user at once may answer a mark below the other's; the stored mark is the higher.
+    /// </summary>
+    public Task<IReadOnlyList<long>> AdvanceDeliveryMarksAsync(IReadOnlyList<DeliveryMark> marks, CancellationToken cancellationToken) =>
+        db.RunAsync<IReadOnlyList<long>>(async () =>
         {
-            result[i] = await AdvanceDeliveryMarkAsync(marks[i].User, marks[i].UpTo, cancellationToken);
-        }
-        return result;
-    }
-
-    private Task<long> AdvanceDeliveryMarkAsync(string user, long upTo, CancellationToken cancellationToken) =>
-        db.RunAsync(async () =>
-        {
-            // Capped at the last message the user received, so a wild ack cannot hide future ones.
-            var head = await db.Heads.Find(h => h.User == user).FirstOrDefaultAsync(cancellationToken);
-            var capped = Math.Min(upTo, head?.LastReceivedId ?? 0);
-            var mark = await db.Marks.FindOneAndUpdateAsync(
-                Builders<DeliveryMarkDocument>.Filter.Eq(m => m.User, user),
-                Builders<DeliveryMarkDocument>.Update.Max(m => m.UpTo, capped),
-                new FindOneAndUpdateOptions<DeliveryMarkDocument> { IsUpsert = true, ReturnDocument = ReturnDocument.After },
-                cancellationToken);
-            return mark.UpTo;
+            var users = marks.Select(m => m.User).Distinct(StringComparer.Ordinal);
+            var state = await (await db.Heads.AggregateAsync(MongoDeliveryMarks.StatePipeline(users), cancellationToken: cancellationToken)).ToListAsync(cancellationToken);
+            var (result, writes) = MongoDeliveryMarks.Plan(marks, state);
+            if (writes.Count > 0)
+            {
+                await db.Marks.BulkWriteAsync(writes, new BulkWriteOptions { IsOrdered = false }, cancellationToken);
+            }
+            return result;
         }, cancellationToken);
 }

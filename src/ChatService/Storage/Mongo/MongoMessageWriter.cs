@@ -6,7 +6,7 @@ namespace Chat.ChatService.Storage.Mongo;
 /// Writes one message in a transaction the way that keeps ids ordered (docs/chat-service.md):
 /// read the inbox heads of the sender and every receiver, take an id above all of them, write
 /// the heads back. A concurrent writer to any of those users conflicts on a head document and is
-/// retried by the driver after this transaction commits, so it reads the new head and gets a
+/// retried (<see cref="MongoTransaction"/>) after this transaction commits, so it reads the new head and gets a
 /// greater id.
 /// </summary>
 internal static class MongoMessageWriter
@@ -24,11 +24,7 @@ internal static class MongoMessageWriter
         {
             try
             {
-                return await db.RunAsync(async () =>
-                {
-                    using var session = await db.Client.StartSessionAsync(cancellationToken: cancellationToken);
-                    return await session.WithTransactionAsync(write, MongoCollections.Transaction, cancellationToken);
-                }, cancellationToken);
+                return await db.InTransactionAsync(write, cancellationToken);
             }
             catch (Exception e) when (MongoCollections.IsDuplicateKey(e))
             {

@@ -16,7 +16,9 @@ internal static class MongoQueries
             new CreateIndexOptions<MessageDocument>
             {
                 Name = "recipient_id",
-                PartialFilterExpression = Builders<MessageDocument>.Filter.Type(m => m.Recipient, BsonType.String),
+                // $exists, not $type: the planner only proves that an equality query is covered by a
+                // partial index from comparison, $exists, $in, $and and $or filters (SERVER-18457).
+                PartialFilterExpression = Builders<MessageDocument>.Filter.Exists(m => m.Recipient),
             }),
         new(Builders<MessageDocument>.IndexKeys.Ascending(m => m.Sender).Ascending(m => m.ClientId),
             new CreateIndexOptions<MessageDocument>
@@ -24,7 +26,7 @@ internal static class MongoQueries
                 Name = "sender_clientId",
                 Unique = true,
                 // Idempotency keys are kept as long as the message (forever), more than the contract's 24 hours.
-                PartialFilterExpression = Builders<MessageDocument>.Filter.Type(m => m.ClientId, BsonType.String),
+                PartialFilterExpression = Builders<MessageDocument>.Filter.Exists(m => m.ClientId),
             }),
     ];
 
