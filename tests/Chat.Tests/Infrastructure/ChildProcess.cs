@@ -78,6 +78,13 @@ public sealed class ChildProcess : IAsyncDisposable
         var seen = 0;
         while (true)
         {
+            // Read before the scan: once the process has exited, its last lines may still be on
+            // their way from the pipes, and WaitForExitAsync returns only after both have drained.
+            var exited = _process.HasExited;
+            if (exited)
+            {
+                await _process.WaitForExitAsync(cts.Token);
+            }
             var lines = _lines.ToArray();
             for (; seen < lines.Length; seen++)
             {
@@ -87,7 +94,7 @@ public sealed class ChildProcess : IAsyncDisposable
                     return m;
                 }
             }
-            if (_process.HasExited)
+            if (exited)
             {
                 throw new InvalidOperationException($"{Name} exited with {_process.ExitCode} before printing /{pattern}/:\n{string.Join('\n', _lines)}");
             }
