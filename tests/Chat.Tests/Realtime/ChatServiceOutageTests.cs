@@ -34,6 +34,9 @@ public sealed class ChatServiceOutageTests(OutageChatSystem system) : IClassFixt
         Assert.Equal("d-1", Text(error, "clientId"));
         await b.ExpectSilenceAsync(TimeSpan.FromSeconds(1));
         Assert.Equal(WebSocketState.Open, a.Socket.State);
+        // A new connection cannot learn where to start: refused within a call's time, not held open.
+        var ws = new Uri($"ws://{system.Edge.Address.Authority}/ws");
+        Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, await WsClient.RefusedStatusAsync(ws, $"Bearer {bobToken}"));
 
         await system.RestartChatServiceAsync();
         // Back within seconds; until the Edge reconnects the client retries with the same clientId.
