@@ -13,4 +13,8 @@ public static class Problems
     public static IResult UserServiceUnavailable() =>
         Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Service Unavailable",
             detail: "Tokens cannot be checked right now; try again shortly.");
+
+    public static IResult ChatServiceUnavailable() =>
+        Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Service Unavailable",
+            detail: "Messages cannot be synced right now; try again shortly.");
 }

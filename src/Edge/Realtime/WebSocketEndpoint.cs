@@ -51,8 +51,7 @@ public static partial class WebSocketEndpoint
         var startAfter = query.Length > 0 ? MessageId.Format(afterId) : await ReadDeliveryMarkAsync(services, user.Username, http.RequestAborted);
         if (startAfter is null)
         {
-            return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Service Unavailable",
-                detail: "Messages cannot be synced right now; try again shortly.");
+            return Problems.ChatServiceUnavailable();
         }
 
         using var socket = await http.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext

@@ -37,7 +37,6 @@ public sealed partial class ChatConnection
     private bool _pumping = true;
     private Task _pump = Task.CompletedTask;
     private readonly TokenBucket _rate;
-    private readonly string _startAfter;
     private int _closeRequested;
     private WebSocketCloseStatus _closeStatus = WebSocketCloseStatus.NormalClosure;
     private string _closeDescription = "";
@@ -62,7 +61,6 @@ public sealed partial class ChatConnection
         _logger = services.Logger;
         User = user;
         TokenExpiresAt = tokenExpiresAt;
-        _startAfter = startAfter;
         _lastDelivered = startAfter;
         _rate = new TokenBucket(_options.MessagesPerSecond, _options.Burst);
     }
@@ -381,7 +379,7 @@ public sealed partial class ChatConnection
         {
             if (catchUpFirst)
             {
-                await CatchUpAsync(_startAfter, stop);
+                await CatchUpAsync(_lastDelivered, stop); // still the start: the first pump writes nothing before this
             }
             while (true)
             {

@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Chat.Contracts.User.V1;
 using Chat.Contracts;
 using Chat.Edge.Caching;
@@ -13,7 +12,7 @@ namespace Chat.Edge.Realtime.Sending;
 /// deleted), so yes is cached long; no is cached briefly, because the name may be registered any
 /// moment.
 /// </summary>
-public sealed partial class RecipientDirectory(UserService.UserServiceClient users, IMemoryCache memory, ISharedCache shared, IOptions<RealtimeOptions> options)
+public sealed class RecipientDirectory(UserService.UserServiceClient users, IMemoryCache memory, ISharedCache shared, IOptions<RealtimeOptions> options)
 {
     private static readonly TimeSpan KnownFor = TimeSpan.FromMinutes(10);
     private static readonly TimeSpan UnknownFor = TimeSpan.FromSeconds(5);
