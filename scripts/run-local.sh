@@ -154,7 +154,8 @@ say "starting ChatService on 127.0.0.1:$chat_port (gRPC, PostgreSQL store)"
 service chat-service ChatService \
   ASPNETCORE_URLS="http://127.0.0.1:$chat_port" \
   ConnectionStrings__Messages="$postgres_connection;Database=chat_messages" \
-  Storage__Provider=Postgres
+  Storage__Provider=Postgres \
+  Services__UserService="http://127.0.0.1:$user_port"
 wait_until chat-service curl -sf --http2-prior-knowledge "http://127.0.0.1:$chat_port/healthz"
 
 edge_addresses=()

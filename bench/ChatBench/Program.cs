@@ -11,18 +11,31 @@ var duration = TimeSpan.FromSeconds(args.Length > 1 ? int.Parse(args[1], Culture
 var root = FindRepositoryRoot();
 int[] concurrencies = [1, 64];
 
+// ChatService stores messages between accounts only: one UserService holds every name the
+// scenarios use, registered before the clock starts.
+await using var users = await ServiceLauncher.StartAsync(root, "UserService", new Dictionary<string, string>
+{
+    // A small pool: the store scenarios need the server's connections (max_connections, 100 by default).
+    ["ConnectionStrings__Users"] = new NpgsqlConnectionStringBuilder(await CreateDatabaseAsync(admin, "bench_users")) { MaxPoolSize = 8 }.ConnectionString,
+    ["Jwt__SigningKey"] = NewSigningKey(),
+});
+await Accounts.RegisterAsync(users.Address, Users.All(concurrencies.Max()));
+
 var results = new List<LoadResult>();
 foreach (var concurrency in concurrencies)
 {
     results.Add(await RawInsertBench.RunAsync(await CreateDatabaseAsync(admin, "bench_raw"), concurrency, duration));
 }
+// The raw scenarios' idle connections would otherwise hold the server's slots the services need.
+NpgsqlConnection.ClearAllPools();
 foreach (var (scenario, groupCommit) in new[] { ("StoreMessage, unbatched", "false"), ("StoreMessage, group commit", "true") })
 {
     foreach (var concurrency in concurrencies)
     {
-        await using var service = await ChatServiceLauncher.StartAsync(root, new Dictionary<string, string>
+        await using var service = await ServiceLauncher.StartAsync(root, "ChatService", new Dictionary<string, string>
         {
             ["ConnectionStrings__Messages"] = await CreateDatabaseAsync(admin, "bench_store"),
+            ["Services__UserService"] = users.Address.ToString(),
             ["Storage__GroupCommit__Enabled"] = groupCommit,
         });
         results.Add(await GrpcStoreBench.RunAsync(scenario, service.Address, concurrency, duration));
@@ -48,6 +61,12 @@ static async Task<string> CreateDatabaseAsync(string admin, string prefix)
         await create.ExecuteNonQueryAsync();
     }
     return new NpgsqlConnectionStringBuilder(admin) { Database = name, MaxPoolSize = 100 }.ConnectionString;
+}
+
+static string NewSigningKey()
+{
+    using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+    return key.ExportPkcs8PrivateKeyPem();
 }
 
 static string FindRepositoryRoot()

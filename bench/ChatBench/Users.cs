@@ -9,5 +9,10 @@ internal static class Users
 
     public static string Sender(int worker) => $"sender{worker}";
 
-    public static string Recipient(int worker, long i) => $"user{(worker * 7919 + i) % Recipients}";
+    /// <summary>The warm-up call is i = -1 (LoadRunner): the modulo is taken non-negative.</summary>
+    public static string Recipient(int worker, long i) => $"user{((worker * 7919 + i) % Recipients + Recipients) % Recipients}";
+
+    /// <summary>Every name the benchmark writes from or to, for up to <paramref name="workers"/> workers: ChatService stores only for accounts.</summary>
+    public static IEnumerable<string> All(int workers) =>
+        Enumerable.Range(0, workers).Select(Sender).Concat(Enumerable.Range(0, Recipients).Select(i => $"user{i}"));
 }

@@ -6,6 +6,8 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddGrpcServiceDefaults();
 builder.AddConsulRegistration("chat-service", ConsulCheckKind.Grpc);
+builder.AddConsulDiscovery();
+builder.AddUserDirectory();
 builder.AddChatGrpc();
 builder.AddMessageStore();
 

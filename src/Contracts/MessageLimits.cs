@@ -15,6 +15,9 @@ public static class MessageLimits
     /// <summary>Longest username or group id accepted; the Edge validates usernames more strictly.</summary>
     public const int MaxNameLength = 64;
 
+    /// <summary>Longest group name, in characters (at least 1).</summary>
+    public const int MaxGroupNameLength = 64;
+
     public const int DefaultHistoryPage = 50;
     public const int MaxHistoryPage = 200;
 

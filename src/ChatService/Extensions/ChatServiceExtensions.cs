@@ -3,7 +3,10 @@ using Chat.ChatService.Grpc;
 using Chat.ChatService.Storage;
 using Chat.ChatService.Storage.Mongo;
 using Chat.ChatService.Storage.Postgres;
+using Chat.ChatService.Users;
+using Chat.Contracts.User.V1;
 using Chat.ServiceDefaults;
+using Chat.ServiceDefaults.Grpc;
 using Chat.ServiceDefaults.Postgres;
 using Microsoft.Extensions.Options;
 using MongoDB.Driver;
@@ -61,6 +64,15 @@ public static class ChatServiceExtensions
     {
         builder.Services.Configure<global::Grpc.AspNetCore.Server.GrpcServiceOptions>(o => o.Interceptors.Add<StoreFailureInterceptor>());
         builder.Services.AddOptions<GroupOptions>().BindConfiguration(GroupOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        return builder;
+    }
+
+    /// <summary>UserService, asked whether the users a call names exist (<see cref="UserDirectory"/>).</summary>
+    public static IHostApplicationBuilder AddUserDirectory(this IHostApplicationBuilder builder)
+    {
+        var calls = ServiceCallOptions.From(builder.Configuration);
+        builder.Services.AddInternalGrpcClient<UserService.UserServiceClient>(ServiceCallOptions.Address(calls.UserService, nameof(calls.UserService)), calls);
+        builder.Services.AddSingleton<UserDirectory>();
         return builder;
     }
 

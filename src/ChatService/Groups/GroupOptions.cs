@@ -2,7 +2,7 @@ using System.ComponentModel.DataAnnotations;
 
 namespace Chat.ChatService.Groups;
 
-/// <summary>Group limits (<c>Groups:*</c>), with the contract's defaults.</summary>
+/// <summary>Group limits an operator may set (<c>Groups:*</c>), with the contract's defaults; the name's length is the contract's (MessageLimits).</summary>
 public sealed class GroupOptions
 {
     public const string Section = "Groups";
@@ -10,8 +10,4 @@ public sealed class GroupOptions
     /// <summary>Most members a group may have, the owner included.</summary>
     [Range(2, 100_000)]
     public int MaxMembers { get; set; } = 256;
-
-    /// <summary>Longest group name, in characters (at least 1).</summary>
-    [Range(1, 1_000)]
-    public int MaxNameLength { get; set; } = 64;
 }

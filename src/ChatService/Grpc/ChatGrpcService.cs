@@ -1,6 +1,7 @@
 using Chat.ChatService.Groups;
 using Chat.ChatService.Messages;
 using Chat.ChatService.Storage;
+using Chat.ChatService.Users;
 using Chat.Contracts.Chat.V1;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
@@ -10,13 +11,14 @@ using static Chat.ChatService.Grpc.RequestValidation;
 namespace Chat.ChatService.Grpc;
 
 /// <summary>
-/// chat.v1.ChatService: validates, hands to the stores (messages; groups, read marks and the
+/// chat.v1.ChatService: validates (the users a call names must exist: <see cref="UserDirectory"/>), hands to the stores (messages; groups, read marks and the
 /// conversation list), maps back. Store failures become status codes in StoreFailureInterceptor.
 /// </summary>
 internal sealed partial class ChatGrpcService(
     IMessageStore store,
     IOptions<GroupOptions> groupOptions,
     IConversationStore conversations,
+    UserDirectory users,
     ILogger<ChatGrpcService> logger) : Contracts.Chat.V1.ChatService.ChatServiceBase
 {
     private readonly GroupOptions _groups = groupOptions.Value;
@@ -28,6 +30,12 @@ internal sealed partial class ChatGrpcService(
         RequireName(toGroup ? request.GroupId : request.Recipient, toGroup ? "group_id" : "recipient");
         RequireText(request.Text);
         RequireClientId(request.ClientId);
+
+        if (!toGroup)
+        {
+            // A group's members were checked when they joined; a direct message names two users.
+            await users.RequireAllAsync([request.Sender, request.Recipient], context);
+        }
 
         var clientId = request.ClientId.Length == 0 ? null : request.ClientId;
         var result = toGroup
@@ -117,11 +125,12 @@ internal sealed partial class ChatGrpcService(
     public override async Task<Group> CreateGroup(CreateGroupRequest request, ServerCallContext context)
     {
         RequireName(request.Owner, "owner");
-        RequireGroupName(request.Name, _groups.MaxNameLength);
+        RequireGroupName(request.Name);
         foreach (var member in request.Members)
         {
             RequireName(member, "members");
         }
+        await users.RequireAllAsync([request.Owner, .. request.Members], context);
         var group = await conversations.CreateGroupAsync(request.Owner, request.Name, request.Members, _groups.MaxMembers, context.CancellationToken);
         return ToContract(group);
     }
@@ -146,6 +155,7 @@ internal sealed partial class ChatGrpcService(
         RequireName(request.User, "user");
         RequireName(request.GroupId, "group_id");
         RequireName(request.Username, "username");
+        await users.RequireAllAsync([request.Username], context);
         return ToContract(await conversations.AddMemberAsync(request.User, request.GroupId, request.Username, _groups.MaxMembers, context.CancellationToken));
     }
 

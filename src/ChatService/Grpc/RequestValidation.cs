@@ -19,15 +19,15 @@ internal static class RequestValidation
         }
     }
 
-    public static void RequireGroupName(string name, int maxLength)
+    public static void RequireGroupName(string name)
     {
         if (string.IsNullOrWhiteSpace(name))
         {
             throw Invalid("name is required");
         }
-        if (name.Length > maxLength)
+        if (name.Length > MessageLimits.MaxGroupNameLength)
         {
-            throw Invalid($"name is longer than {maxLength} characters");
+            throw Invalid($"name is longer than {MessageLimits.MaxGroupNameLength} characters");
         }
     }
 

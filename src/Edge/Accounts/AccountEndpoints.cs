@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Chat.Contracts.User.V1;
 using Chat.Contracts;
-using Chat.Edge.Services;
+using Chat.ServiceDefaults.Grpc;
 using Grpc.Core;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;

@@ -1,9 +1,9 @@
 using System.Text.Json;
+using Chat.Contracts;
 using Chat.Contracts.Chat.V1;
-using Chat.Contracts.User.V1;
 using Chat.Edge.Authentication;
 using Chat.Edge.Realtime.Frames;
-using Chat.Edge.Services;
+using Chat.ServiceDefaults.Grpc;
 using Grpc.Core;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
@@ -12,12 +12,10 @@ namespace Chat.Edge.Groups;
 
 /// <summary>
 /// Groups over HTTP (PROTOCOL.md, "groups"): create, list mine, add a member, leave or remove.
-/// ChatService owns membership and checks it; the Edge checks that named users exist.
+/// ChatService owns membership and checks it, and that the users named exist.
 /// </summary>
 public static class GroupEndpoints
 {
-    public const int MaxNameLength = 64;
-
     public static WebApplication MapGroupApi(this WebApplication app)
     {
         var groups = app.MapGroup("/api/groups");
@@ -28,7 +26,7 @@ public static class GroupEndpoints
         return app;
     }
 
-    private static async Task<IResult> CreateAsync(HttpContext http, [FromServices] ChatService.ChatServiceClient chat, [FromServices] UserService.UserServiceClient users, IOptions<ServiceCallOptions> calls)
+    private static async Task<IResult> CreateAsync(HttpContext http, [FromServices] ChatService.ChatServiceClient chat, IOptions<ServiceCallOptions> calls)
     {
         var user = http.User();
         var body = await ReadJsonAsync(http);
@@ -40,17 +38,13 @@ public static class GroupEndpoints
             return Problem(StatusCodes.Status400BadRequest, "Expected {\"name\":\"…\",\"members\":[\"bob\",…]}.");
         }
         var name = nameElement.GetString()!.Trim();
-        if (name.Length is < 1 or > MaxNameLength)
+        if (name.Length is < 1 or > MessageLimits.MaxGroupNameLength)
         {
-            return Problem(StatusCodes.Status400BadRequest, $"A group name has 1 to {MaxNameLength} characters.");
+            return Problem(StatusCodes.Status400BadRequest, $"A group name has 1 to {MessageLimits.MaxGroupNameLength} characters.");
         }
         var members = membersElement.EnumerateArray().Select(m => m.GetString()!.Trim().ToLowerInvariant()).Distinct().ToList();
         return await CallAsync(async () =>
         {
-            if (await UnknownUserAsync(users, members, calls.Value, http.RequestAborted) is { } unknown)
-            {
-                return Problem(StatusCodes.Status404NotFound, $"No user is called {unknown}.");
-            }
             var group = await chat.CreateGroupAsync(new CreateGroupRequest { Owner = user.Username, Name = name, Members = { members } },
                 deadline: calls.Value.Deadline(), cancellationToken: http.RequestAborted);
             return Results.Json(GroupJson.Of(group), statusCode: StatusCodes.Status201Created);
@@ -64,7 +58,7 @@ public static class GroupEndpoints
             return Results.Json(new { groups = mine.Groups.Select(GroupJson.Of) });
         });
 
-    private static async Task<IResult> AddMemberAsync(HttpContext http, string id, [FromServices] ChatService.ChatServiceClient chat, [FromServices] UserService.UserServiceClient users, IOptions<ServiceCallOptions> calls)
+    private static async Task<IResult> AddMemberAsync(HttpContext http, string id, [FromServices] ChatService.ChatServiceClient chat, IOptions<ServiceCallOptions> calls)
     {
         var body = await ReadJsonAsync(http);
         if (body is not { ValueKind: JsonValueKind.Object } root || !root.TryGetProperty("username", out var u) || u.ValueKind != JsonValueKind.String)
@@ -74,10 +68,6 @@ public static class GroupEndpoints
         var username = u.GetString()!.Trim().ToLowerInvariant();
         return await CallAsync(async () =>
         {
-            if (await UnknownUserAsync(users, [username], calls.Value, http.RequestAborted) is { } unknown)
-            {
-                return Problem(StatusCodes.Status404NotFound, $"No user is called {unknown}.");
-            }
             await chat.AddGroupMemberAsync(new AddGroupMemberRequest { User = http.User().Username, GroupId = id, Username = username },
                 deadline: calls.Value.Deadline(), cancellationToken: http.RequestAborted);
             return Results.NoContent();
@@ -91,17 +81,6 @@ public static class GroupEndpoints
                 deadline: calls.Value.Deadline(), cancellationToken: http.RequestAborted);
             return Results.NoContent();
         });
-
-    private static async Task<string?> UnknownUserAsync(UserService.UserServiceClient users, IReadOnlyList<string> names, ServiceCallOptions calls, CancellationToken cancellationToken)
-    {
-        if (names.Count == 0)
-        {
-            return null;
-        }
-        var found = await users.LookupUsersAsync(new LookupUsersRequest { Usernames = { names } }, deadline: calls.Deadline(), cancellationToken: cancellationToken);
-        var known = found.Users.Select(u => u.Username).ToHashSet(StringComparer.Ordinal);
-        return names.FirstOrDefault(n => !known.Contains(n));
-    }
 
     private static async Task<IResult> CallAsync(Func<Task<IResult>> call)
     {

@@ -1,7 +1,7 @@
 using System.Text.Json.Serialization;
 using Chat.Contracts.Chat.V1;
 using Chat.Edge.Authentication;
-using Chat.Edge.Services;
+using Chat.ServiceDefaults.Grpc;
 using Grpc.Core;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;

@@ -1,6 +1,7 @@
 using Chat.Contracts.Chat.V1;
 using Chat.Contracts.User.V1;
 using Chat.ServiceDefaults;
+using Chat.ServiceDefaults.Grpc;
 using Grpc.Health.V1;
 using Grpc.Net.ClientFactory;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -18,37 +19,19 @@ public static class InternalServicesExtensions
 
     public static IHostApplicationBuilder AddInternalServices(this IHostApplicationBuilder builder)
     {
-        var options = builder.Configuration.GetSection(ServiceCallOptions.Section).Get<ServiceCallOptions>() ?? new ServiceCallOptions();
-        var users = Address(options.UserService, "Services:UserService");
-        var chat = Address(options.ChatService, "Services:ChatService");
+        var calls = ServiceCallOptions.From(builder.Configuration);
+        var users = ServiceCallOptions.Address(calls.UserService, nameof(calls.UserService));
+        var chat = ServiceCallOptions.Address(calls.ChatService, nameof(calls.ChatService));
         builder.Services.AddOptions<ServiceCallOptions>().BindConfiguration(ServiceCallOptions.Section);
-        // RemoveAllLoggers: HttpClientFactory would log four Information lines for every call
-        // (start and end, twice): at a few thousand messages a second that was a tenth of the
-        // Edge's CPU (docs/benchmarks.md). Failed calls are logged where they are handled.
-        builder.Services.AddGrpcClient<UserService.UserServiceClient>(o => o.Address = users).ConfigureChannel(QuickReconnect).RemoveAllLoggers();
-        builder.Services.AddGrpcClient<ChatService.ChatServiceClient>(o => o.Address = chat).ConfigureChannel(QuickReconnect).RemoveAllLoggers();
-        builder.Services.AddGrpcClient<Health.HealthClient>(UserHealth, o => o.Address = users).ConfigureChannel(QuickReconnect).RemoveAllLoggers();
-        builder.Services.AddGrpcClient<Health.HealthClient>(ChatHealth, o => o.Address = chat).ConfigureChannel(QuickReconnect).RemoveAllLoggers();
+        builder.Services.AddInternalGrpcClient<UserService.UserServiceClient>(users, calls);
+        builder.Services.AddInternalGrpcClient<ChatService.ChatServiceClient>(chat, calls);
+        builder.Services.AddInternalGrpcClient<Health.HealthClient>(users, calls, UserHealth);
+        builder.Services.AddInternalGrpcClient<Health.HealthClient>(chat, calls, ChatHealth);
         builder.Services.AddHealthChecks()
             .Add(new HealthCheckRegistration("user-service", sp => new GrpcHealthCheck(sp.GetRequiredService<GrpcClientFactory>().CreateClient<Health.HealthClient>(UserHealth)), HealthStatus.Unhealthy, [ServiceDefaultsExtensions.ReadyTag]))
             .Add(new HealthCheckRegistration("chat-service", sp => new GrpcHealthCheck(sp.GetRequiredService<GrpcClientFactory>().CreateClient<Health.HealthClient>(ChatHealth)), HealthStatus.Unhealthy, [ServiceDefaultsExtensions.ReadyTag]));
         return builder;
     }
-
-    /// <summary>
-    /// A service that restarts is back within seconds; gRPC's default reconnect backoff (up to two
-    /// minutes) would keep the Edge answering "unavailable" long after it returned.
-    /// </summary>
-    private static void QuickReconnect(Grpc.Net.Client.GrpcChannelOptions channel)
-    {
-        channel.InitialReconnectBackoff = TimeSpan.FromMilliseconds(200);
-        channel.MaxReconnectBackoff = TimeSpan.FromSeconds(2);
-    }
-
-    private static Uri Address(string? value, string key) =>
-        Uri.TryCreate(value, UriKind.Absolute, out var uri)
-            ? uri
-            : throw new InvalidOperationException($"{key} must be the service's gRPC address (http://host:port or consul://name); it is '{value}'.");
 
     /// <summary>Ready while the service answers its gRPC health check as serving, within two seconds.</summary>
     private sealed class GrpcHealthCheck(Health.HealthClient health) : IHealthCheck

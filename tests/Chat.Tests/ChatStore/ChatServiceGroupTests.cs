@@ -32,6 +32,7 @@ public sealed class ChatServiceGroupTests(SmallGroupsChatServiceHost host) : ICl
     public async Task The_creator_owns_the_group_and_every_member_sees_it()
     {
         var (alice, bob, carol, dave) = (User("alice"), User("bob"), User("carol"), User("dave"));
+        await host.RegisterAsync(alice, bob, carol, dave);
 
         var group = await CreateAsync(alice, bob, carol, bob);
 
@@ -48,6 +49,7 @@ public sealed class ChatServiceGroupTests(SmallGroupsChatServiceHost host) : ICl
     public async Task A_group_message_reaches_every_members_inbox_in_order_with_their_1to1_messages()
     {
         var (alice, bob, carol, dave) = (User("alice"), User("bob"), User("carol"), User("dave"));
+        await host.RegisterAsync(alice, bob, carol, dave);
         var group = await CreateAsync(alice, bob, carol);
 
         var first = await SendAsync(alice, group.Id, "hello team");
@@ -67,6 +69,7 @@ public sealed class ChatServiceGroupTests(SmallGroupsChatServiceHost host) : ICl
     public async Task Group_sends_are_idempotent_on_the_client_id()
     {
         var (alice, bob) = (User("alice"), User("bob"));
+        await host.RegisterAsync(alice, bob);
         var group = await CreateAsync(alice, bob);
 
         var answers = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => Task.Run(() => SendAsync(alice, group.Id, "once", "g-1"))));
@@ -80,6 +83,7 @@ public sealed class ChatServiceGroupTests(SmallGroupsChatServiceHost host) : ICl
     public async Task Group_history_pages_newest_first_and_refuses_non_members()
     {
         var (alice, bob, eve) = (User("alice"), User("bob"), User("eve"));
+        await host.RegisterAsync(alice, bob, eve);
         var group = await CreateAsync(alice, bob);
         var ids = new List<string>();
         for (var i = 0; i < 5; i++)
@@ -100,6 +104,7 @@ public sealed class ChatServiceGroupTests(SmallGroupsChatServiceHost host) : ICl
     public async Task A_removed_member_stops_receiving_and_only_the_owner_removes_others()
     {
         var (alice, bob, carol) = (User("alice"), User("bob"), User("carol"));
+        await host.RegisterAsync(alice, bob, carol);
         var group = await CreateAsync(alice, bob, carol);
 
         Assert.Equal(StatusCode.PermissionDenied, await CodeOf(() => Client.RemoveGroupMemberAsync(new RemoveGroupMemberRequest { User = bob, GroupId = group.Id, Username = carol }, Deadline).ResponseAsync));
@@ -117,6 +122,7 @@ public sealed class ChatServiceGroupTests(SmallGroupsChatServiceHost host) : ICl
     public async Task An_owner_who_leaves_hands_the_group_on_and_a_member_may_add_others()
     {
         var (alice, bob, carol) = (User("alice"), User("bob"), User("carol"));
+        await host.RegisterAsync(alice, bob, carol);
         var group = await CreateAsync(alice, bob);
 
         var added = await Client.AddGroupMemberAsync(new AddGroupMemberRequest { User = bob, GroupId = group.Id, Username = carol }, Deadline);
@@ -130,9 +136,26 @@ public sealed class ChatServiceGroupTests(SmallGroupsChatServiceHost host) : ICl
     }
 
     [Fact]
+    public async Task A_group_cannot_be_made_with_or_given_a_member_who_does_not_exist()
+    {
+        var (alice, bob, nobody) = (User("alice"), User("bob"), User("nobody"));
+        await host.RegisterAsync(alice, bob);
+
+        var create = await Assert.ThrowsAsync<RpcException>(() => CreateAsync(alice, bob, nobody));
+        var group = await CreateAsync(alice, bob);
+        var add = await Assert.ThrowsAsync<RpcException>(() => Client.AddGroupMemberAsync(new AddGroupMemberRequest { User = alice, GroupId = group.Id, Username = nobody }, Deadline).ResponseAsync);
+
+        Assert.Equal((StatusCode.NotFound, $"no user is called {nobody}"), (create.StatusCode, create.Status.Detail));
+        Assert.Equal(StatusCode.NotFound, add.StatusCode);
+        Assert.Equal([group.Id], (await Client.ListGroupsAsync(new ListGroupsRequest { User = alice }, Deadline)).Groups.Select(g => g.Id));
+        Assert.Equal(new[] { alice, bob }.Order(StringComparer.Ordinal), (await Client.GetGroupAsync(new GetGroupRequest { User = alice, GroupId = group.Id }, Deadline)).Members);
+    }
+
+    [Fact]
     public async Task Group_limits_are_clear_errors()
     {
         var (alice, bob, carol, dave, erin) = (User("alice"), User("bob"), User("carol"), User("dave"), User("erin"));
+        await host.RegisterAsync(alice, bob, carol, dave, erin);
         var full = await CreateAsync(alice, bob, carol, dave);
 
         Assert.Equal(StatusCode.FailedPrecondition, await CodeOf(() => CreateAsync(alice, bob, carol, dave, erin)));
@@ -146,6 +169,7 @@ public sealed class ChatServiceGroupTests(SmallGroupsChatServiceHost host) : ICl
     public async Task Read_marks_move_forward_only_and_the_conversation_list_counts_unread()
     {
         var (alice, bob, carol) = (User("alice"), User("bob"), User("carol"));
+        await host.RegisterAsync(alice, bob, carol);
         var direct = new List<string>();
         for (var i = 0; i < 3; i++)
         {

@@ -27,6 +27,7 @@ public sealed class ChatServiceGrpcTests(ChatServiceHost host) : IClassFixture<C
     public async Task A_stored_message_comes_back_with_its_id_time_and_previous_id()
     {
         var (alice, bob) = (User("alice"), User("bob"));
+        await host.RegisterAsync(alice, bob);
         var before = DateTimeOffset.UtcNow.AddSeconds(-5);
 
         var first = await StoreAsync(alice, bob, "hello", "c-1");
@@ -45,6 +46,7 @@ public sealed class ChatServiceGrpcTests(ChatServiceHost host) : IClassFixture<C
     public async Task History_pages_with_before_and_ends_with_an_empty_next_before()
     {
         var (alice, bob) = (User("alice"), User("bob"));
+        await host.RegisterAsync(alice, bob);
         var ids = new List<string>();
         for (var i = 0; i < 5; i++)
         {
@@ -64,6 +66,7 @@ public sealed class ChatServiceGrpcTests(ChatServiceHost host) : IClassFixture<C
     public async Task History_page_size_defaults_to_50_and_is_capped_at_200()
     {
         var (alice, bob) = (User("alice"), User("bob"));
+        await host.RegisterAsync(alice, bob);
         await Task.WhenAll(Enumerable.Range(0, 8).Select(w => Task.Run(async () =>
         {
             for (var i = 0; i < 26; i++)
@@ -86,6 +89,7 @@ public sealed class ChatServiceGrpcTests(ChatServiceHost host) : IClassFixture<C
     public async Task Sync_without_after_starts_at_the_delivery_mark_and_says_so()
     {
         var (alice, bob) = (User("alice"), User("bob"));
+        await host.RegisterAsync(alice, bob);
         var ids = new List<string>();
         for (var i = 0; i < 3; i++)
         {
@@ -115,6 +119,7 @@ public sealed class ChatServiceGrpcTests(ChatServiceHost host) : IClassFixture<C
     public async Task Twenty_parallel_stores_with_one_client_id_store_one_message()
     {
         var (alice, bob) = (User("alice"), User("bob"));
+        await host.RegisterAsync(alice, bob);
 
         var answers = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => Task.Run(() => StoreAsync(alice, bob, "once", "retry-1"))));
 
@@ -129,6 +134,7 @@ public sealed class ChatServiceGrpcTests(ChatServiceHost host) : IClassFixture<C
     public async Task Text_of_exactly_4096_bytes_is_stored_and_one_byte_more_is_InvalidArgument()
     {
         var (alice, bob) = (User("alice"), User("bob"));
+        await host.RegisterAsync(alice, bob);
         var fits = string.Concat(Enumerable.Repeat("😀", 1024));
         Assert.Equal(4096, Encoding.UTF8.GetByteCount(fits));
 
@@ -172,9 +178,43 @@ public sealed class ChatServiceGrpcTests(ChatServiceHost host) : IClassFixture<C
     }
 
     [Fact]
+    public async Task A_message_to_or_from_nobody_is_NotFound_and_stores_nothing()
+    {
+        var (alice, nobody) = (User("alice"), User("nobody"));
+        await host.RegisterAsync(alice);
+
+        var toNobody = await Assert.ThrowsAsync<RpcException>(() => StoreAsync(alice, nobody, "hello?", "c-1"));
+        var fromNobody = await Assert.ThrowsAsync<RpcException>(() => StoreAsync(nobody, alice, "boo"));
+        var otherSpelling = await Assert.ThrowsAsync<RpcException>(() => StoreAsync(alice, alice.ToUpperInvariant(), "me?"));
+
+        Assert.Equal((StatusCode.NotFound, $"no user is called {nobody}"), (toNobody.StatusCode, toNobody.Status.Detail));
+        Assert.Equal(StatusCode.NotFound, fromNobody.StatusCode);
+        Assert.Equal(StatusCode.NotFound, otherSpelling.StatusCode);
+        Assert.Empty((await Client.SyncMessagesAsync(new SyncMessagesRequest { User = nobody, After = "" }, Deadline)).Messages);
+        Assert.Empty((await Client.SyncMessagesAsync(new SyncMessagesRequest { User = alice, After = "" }, Deadline)).Messages);
+        Assert.Empty((await Client.GetHistoryAsync(new GetHistoryRequest { User = alice, Peer = nobody }, Deadline)).Messages);
+    }
+
+    [Fact]
+    public async Task A_name_refused_once_is_found_as_soon_as_it_is_registered()
+    {
+        var (alice, late) = (User("alice"), User("late"));
+        await host.RegisterAsync(alice);
+        Assert.Equal(StatusCode.NotFound, await CodeOf(() => StoreAsync(alice, late, "too early", "c-1")));
+
+        await host.RegisterAsync(late);
+        var stored = await StoreAsync(alice, late, "now", "c-1");
+
+        Assert.False(stored.Duplicate);
+        Assert.Equal(["now"], (await Client.SyncMessagesAsync(new SyncMessagesRequest { User = late, After = "" }, Deadline)).Messages.Select(m => m.Text));
+    }
+
+    [Fact]
     public async Task A_client_id_of_64_characters_is_accepted()
     {
-        var stored = await StoreAsync(User("alice"), User("bob"), "hi", new string('c', 64));
+        var (alice, bob) = (User("alice"), User("bob"));
+        await host.RegisterAsync(alice, bob);
+        var stored = await StoreAsync(alice, bob, "hi", new string('c', 64));
 
         Assert.Equal(64, stored.Message.ClientId.Length);
     }
@@ -199,6 +239,7 @@ public sealed class ChatServiceGrpcTests(ChatServiceHost host) : IClassFixture<C
     public async Task Many_delivery_marks_are_written_in_one_call_each_as_a_single_ack_would_be()
     {
         var (alice, bob, carol) = (User("alice"), User("bob"), User("carol"));
+        await host.RegisterAsync(alice, bob, carol);
         var toBob = (await StoreAsync(alice, bob, "1")).Message.Id;
         var toCarol = (await StoreAsync(alice, carol, "2")).Message.Id;
         var request = new AckDeliveredManyRequest();
@@ -226,6 +267,7 @@ public sealed class ChatServiceGrpcTests(ChatServiceHost host) : IClassFixture<C
     public async Task Unknown_fields_are_ignored()
     {
         var (alice, bob) = (User("alice"), User("bob"));
+        await host.RegisterAsync(alice, bob);
         var known = new StoreMessageRequest { Sender = alice, Recipient = bob, Text = "from a newer client" }.ToByteArray();
         // Field 99, varint 1: a field this server's contract does not have.
         byte[] withUnknown = [.. known, 0x98, 0x06, 0x01];
@@ -243,6 +285,7 @@ public sealed class ChatServiceGrpcTests(ChatServiceHost host) : IClassFixture<C
     public async Task A_store_that_outlives_its_deadline_is_DeadlineExceeded_and_stores_nothing()
     {
         var (alice, bob) = (User("alice"), User("bob"));
+        await host.RegisterAsync(alice, bob);
         await StoreAsync(alice, bob, "creates the heads");
         await using var blocker = new NpgsqlConnection(host.ConnectionString);
         await blocker.OpenAsync();

@@ -4,7 +4,10 @@ using ChatClient = Chat.Contracts.Chat.V1.ChatService.ChatServiceClient;
 
 namespace Chat.Tests.ChatStore;
 
-/// <summary>A ChatService process on a database of its own, and a gRPC client for it.</summary>
+/// <summary>
+/// A ChatService process on a database of its own, the UserService it asks who exists, and a gRPC
+/// client for it. Tests register the users they write to and from (<see cref="RegisterAsync"/>).
+/// </summary>
 public class ChatServiceHost : IAsyncLifetime
 {
     private readonly List<(ServiceProcess Process, GrpcChannel Channel)> _replicas = [];
@@ -17,12 +20,18 @@ public class ChatServiceHost : IAsyncLifetime
 
     public ChatClient Client => new(Channel);
 
+    public UserServiceHost Users { get; private set; } = null!;
+
+    /// <summary>Makes accounts of these names, so that ChatService finds them; returns them.</summary>
+    public Task<string[]> RegisterAsync(params string[] usernames) => Users.RegisterAsync(usernames);
+
     /// <summary>Configuration beside the connection string, as environment variables.</summary>
     protected virtual IReadOnlyDictionary<string, string?> Settings { get; } = new Dictionary<string, string?>();
 
     public async Task InitializeAsync()
     {
         var server = await PostgresServer.SharedAsync();
+        Users = await UserServiceHost.StartAsync();
         ConnectionString = await server.CreateDatabaseAsync("chatsvc");
         await StartReplicaAsync(ConnectionString);
     }
@@ -30,7 +39,11 @@ public class ChatServiceHost : IAsyncLifetime
     /// <summary>Starts another ChatService on the same database (a replica) and returns its channel.</summary>
     public async Task<GrpcChannel> StartReplicaAsync(string connectionString)
     {
-        var settings = new Dictionary<string, string?>(Settings) { ["ConnectionStrings__Messages"] = connectionString };
+        var settings = new Dictionary<string, string?>(Settings)
+        {
+            ["ConnectionStrings__Messages"] = connectionString,
+            ["Services__UserService"] = Users.Process.Address.ToString(),
+        };
         var process = await ServiceProcess.StartChatServiceAsync(settings);
         var channel = GrpcChannel.ForAddress(process.Address);
         _replicas.Add((process, channel));
@@ -43,6 +56,10 @@ public class ChatServiceHost : IAsyncLifetime
         {
             channel.Dispose();
             await process.DisposeAsync();
+        }
+        if (Users is not null)
+        {
+            await Users.DisposeAsync();
         }
     }
 }

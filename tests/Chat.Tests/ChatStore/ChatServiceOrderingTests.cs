@@ -26,6 +26,7 @@ public sealed class ChatServiceOrderingTests(ChatServiceHost host) : IClassFixtu
         GrpcChannel[] replicas = [host.Channel, second];
         var run = Guid.NewGuid().ToString("N")[..6];
         var recipients = Enumerable.Range(0, 3).Select(i => $"r{i}-{run}").ToArray();
+        await host.RegisterAsync([.. recipients, .. Enumerable.Range(0, Writers).Select(w => $"w{w}-{run}")]);
         var stored = new ConcurrentDictionary<string, ConcurrentBag<string>>();
         foreach (var r in recipients)
         {

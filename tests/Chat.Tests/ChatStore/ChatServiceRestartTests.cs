@@ -18,7 +18,13 @@ public sealed class ChatServiceRestartTests
         try
         {
             var connectionString = await server.CreateDatabaseAsync("chatrestart");
-            await using var service = await ServiceProcess.StartChatServiceAsync(new Dictionary<string, string?> { ["ConnectionStrings__Messages"] = connectionString });
+            await using var users = await UserServiceHost.StartAsync();
+            await users.RegisterAsync("alice", "bob");
+            await using var service = await ServiceProcess.StartChatServiceAsync(new Dictionary<string, string?>
+            {
+                ["ConnectionStrings__Messages"] = connectionString,
+                ["Services__UserService"] = users.Process.Address.ToString(),
+            });
             using var channel = GrpcChannel.ForAddress(service.Address);
             var chat = new Contracts.Chat.V1.ChatService.ChatServiceClient(channel);
             var health = new Health.HealthClient(channel);
@@ -56,7 +62,13 @@ public sealed class ChatServiceRestartTests
         {
             var connectionString = await server.CreateDatabaseAsync("chatlate");
             await server.StopAsync("fast");
-            await using var service = await ServiceProcess.StartChatServiceAsync(new Dictionary<string, string?> { ["ConnectionStrings__Messages"] = connectionString });
+            await using var users = await UserServiceHost.StartAsync();
+            await users.RegisterAsync("alice", "bob");
+            await using var service = await ServiceProcess.StartChatServiceAsync(new Dictionary<string, string?>
+            {
+                ["ConnectionStrings__Messages"] = connectionString,
+                ["Services__UserService"] = users.Process.Address.ToString(),
+            });
             using var channel = GrpcChannel.ForAddress(service.Address);
             var chat = new Contracts.Chat.V1.ChatService.ChatServiceClient(channel);
             var request = new StoreMessageRequest { Sender = "alice", Recipient = "bob", Text = "hi" };

@@ -44,6 +44,7 @@ public sealed class ServiceRegistrationTests
         await using var users = await UserServiceHost.StartAsync(ConsulSettings(consul));
         var chatSettings = ConsulSettings(consul);
         chatSettings["ConnectionStrings__Messages"] = await postgres.CreateDatabaseAsync("messages");
+        chatSettings["Services__UserService"] = "consul://user-service"; // ChatService asks it who exists
         await using var chat = await ServiceProcess.StartChatServiceAsync(chatSettings);
         var edgeSettings = ConsulSettings(consul);
         edgeSettings["Services__UserService"] = "consul://user-service";

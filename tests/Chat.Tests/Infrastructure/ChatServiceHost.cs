@@ -24,11 +24,18 @@ public sealed class ChatServiceHost : IAsyncDisposable
 
     public GrpcChannel Channel => _channel;
 
-    /// <summary>A new database, or <paramref name="connectionString"/>'s (a second replica on the same store).</summary>
-    public static async Task<ChatServiceHost> StartAsync(string? connectionString = null, int? nodeId = null)
+    /// <summary>
+    /// On a new database, or <paramref name="connectionString"/>'s (a second replica on the same
+    /// store), asking <paramref name="users"/> who exists.
+    /// </summary>
+    public static async Task<ChatServiceHost> StartAsync(UserServiceHost users, string? connectionString = null, int? nodeId = null)
     {
         connectionString ??= await (await PostgresServer.SharedAsync()).CreateDatabaseAsync("messages");
-        var settings = new Dictionary<string, string?> { ["ConnectionStrings__Messages"] = connectionString };
+        var settings = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings__Messages"] = connectionString,
+            ["Services__UserService"] = users.Process.Address.ToString(),
+        };
         if (nodeId is not null)
         {
             settings["Storage__NodeId"] = nodeId.Value.ToString(System.Globalization.CultureInfo.InvariantCulture);

@@ -44,6 +44,14 @@ public sealed class UserServiceHost : IAsyncDisposable
         return new UserServiceHost(await ServiceProcess.StartUserServiceAsync(settings), pem, settings);
     }
 
+    /// <summary>Registers accounts under these names (the password does not matter to the caller) and returns the names.</summary>
+    public async Task<string[]> RegisterAsync(params string[] usernames)
+    {
+        await Task.WhenAll(usernames.Select(async name =>
+            await Client.RegisterAsync(new RegisterRequest { Username = name, Password = "correct horse battery" }, deadline: DateTime.UtcNow.AddSeconds(30))));
+        return usernames;
+    }
+
     public async ValueTask DisposeAsync()
     {
         _channel.Dispose();

@@ -36,9 +36,15 @@ public class ChatSystem : IAsyncLifetime
             ["ConnectionStrings__Users"] = usersDb,
             ["Jwt__SigningKeyFile"] = Path.Combine(keyFolder, "signing-key.pem"),
         };
-        _chatSettings = new Dictionary<string, string?> { ["ConnectionStrings__Messages"] = messagesDb };
+        // Both start at once: ChatService asks UserService only when a call names a user.
+        var usersPort = FreePort.Next();
+        _chatSettings = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings__Messages"] = messagesDb,
+            ["Services__UserService"] = $"http://127.0.0.1:{usersPort}",
+        };
         _chatPort = FreePort.Next();
-        var users = ServiceProcess.StartUserServiceAsync(userSettings);
+        var users = ServiceProcess.StartAsync("UserService", "Chat.UserService", userSettings, usersPort);
         var chat = ServiceProcess.StartAsync("ChatService", "Chat.ChatService", _chatSettings, _chatPort);
         Users = await users;
         Chat = await chat;

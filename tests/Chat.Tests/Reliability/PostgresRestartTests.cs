@@ -18,12 +18,12 @@ public sealed class PostgresRestartTests
         var postgres = await PostgresServer.StartNewAsync();
         try
         {
-            await using var chat = await ChatServiceHost.StartAsync(await postgres.CreateDatabaseAsync("messages"));
             await using var users = await UserServiceHost.StartAsync(new Dictionary<string, string?>
             {
                 ["ConnectionStrings__Users"] = await postgres.CreateDatabaseAsync("users"),
             });
-            await users.Client.RegisterAsync(new RegisterRequest { Username = "restart-me", Password = "correct horse battery" });
+            await using var chat = await ChatServiceHost.StartAsync(users, await postgres.CreateDatabaseAsync("messages"));
+            await users.RegisterAsync("restart-me", "writer", "sink");
             var stored = 0;
             using var load = new CancellationTokenSource();
             var writer = Task.Run(async () =>
@@ -32,7 +32,7 @@ public sealed class PostgresRestartTests
                 {
                     try
                     {
-                        await chat.Client.StoreMessageAsync(new StoreMessageRequest { Sender = "load", Recipient = "sink", Text = $"{i}", ClientId = $"l-{i}" },
+                        await chat.Client.StoreMessageAsync(new StoreMessageRequest { Sender = "writer", Recipient = "sink", Text = $"{i}", ClientId = $"l-{i}" },
                             deadline: DateTime.UtcNow.AddSeconds(3));
                         Interlocked.Increment(ref stored);
                     }
@@ -47,7 +47,7 @@ public sealed class PostgresRestartTests
             await postgres.StopAsync("immediate");
             foreach (var call in new Func<Task>[]
             {
-                () => chat.Client.StoreMessageAsync(new StoreMessageRequest { Sender = "a", Recipient = "b", Text = "down" }, deadline: DateTime.UtcNow.AddSeconds(5)).ResponseAsync,
+                () => chat.Client.StoreMessageAsync(new StoreMessageRequest { Sender = "writer", Recipient = "sink", Text = "down" }, deadline: DateTime.UtcNow.AddSeconds(5)).ResponseAsync,
                 () => users.Client.LoginAsync(new LoginRequest { Username = "restart-me", Password = "correct horse battery" }, deadline: DateTime.UtcNow.AddSeconds(5)).ResponseAsync,
             })
             {
@@ -59,7 +59,7 @@ public sealed class PostgresRestartTests
 
             await postgres.StartAsync();
             var storedBefore = Volatile.Read(ref stored);
-            await Eventually(async () => await chat.Client.StoreMessageAsync(new StoreMessageRequest { Sender = "a", Recipient = "b", Text = "back" }));
+            await Eventually(async () => await chat.Client.StoreMessageAsync(new StoreMessageRequest { Sender = "writer", Recipient = "sink", Text = "back" }));
             await Eventually(async () => await users.Client.LoginAsync(new LoginRequest { Username = "restart-me", Password = "correct horse battery" }));
             await Eventually(() => Task.FromResult(Volatile.Read(ref stored) > storedBefore ? 1 : throw new InvalidOperationException("load not flowing")));
             await load.CancelAsync();

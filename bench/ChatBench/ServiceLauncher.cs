@@ -4,12 +4,12 @@ using System.Net.Sockets;
 
 namespace Chat.Bench;
 
-/// <summary>The built ChatService as a child process on a free loopback port, configured by environment variables.</summary>
-internal sealed class ChatServiceLauncher : IAsyncDisposable
+/// <summary>A built service (src/PROJECT) as a child process on a free loopback port, configured by environment variables.</summary>
+internal sealed class ServiceLauncher : IAsyncDisposable
 {
     private readonly Process _process;
 
-    private ChatServiceLauncher(Process process, Uri address)
+    private ServiceLauncher(Process process, Uri address)
     {
         _process = process;
         Address = address;
@@ -17,9 +17,9 @@ internal sealed class ChatServiceLauncher : IAsyncDisposable
 
     public Uri Address { get; }
 
-    public static async Task<ChatServiceLauncher> StartAsync(string repositoryRoot, IDictionary<string, string> settings)
+    public static async Task<ServiceLauncher> StartAsync(string repositoryRoot, string project, IDictionary<string, string> settings)
     {
-        var dll = Path.Combine(repositoryRoot, "src", "ChatService", "bin", "Release", "net10.0", "Chat.ChatService.dll");
+        var dll = Path.Combine(repositoryRoot, "src", project, "bin", "Release", "net10.0", $"Chat.{project}.dll");
         if (!File.Exists(dll))
         {
             throw new FileNotFoundException("build first: dotnet build Chat.sln -c Release", dll);
@@ -47,7 +47,7 @@ internal sealed class ChatServiceLauncher : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         await listening.Task.WaitAsync(TimeSpan.FromSeconds(60));
-        return new ChatServiceLauncher(process, address);
+        return new ServiceLauncher(process, address);
     }
 
     public async ValueTask DisposeAsync()
