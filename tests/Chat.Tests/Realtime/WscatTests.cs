@@ -13,13 +13,14 @@ public sealed partial class WscatTests(ChatSystem system) : IClassFixture<ChatSy
         var (bob, bobToken) = await system.NewUserAsync("bob");
         var url = $"ws://{system.Edge.Address.Authority}/ws";
 
-        // wscat reads what to send from stdin and exits when stdin ends, so each session is fed
-        // by a small script: wait, type a line, then keep stdin open until the test has read
-        // what it needs (a fixed wait was too short when node started slowly on a busy machine).
+        // wscat reads lines from stdin only once connected and drops what came before, so a line
+        // typed after a fixed wait was lost whenever node connected late on a busy machine (2 runs
+        // of 3 with two builds beside). Each session sends its line the moment it is connected
+        // (-x, wscat's own "type this on connect") and holds the socket open (-w -1); stdin stays
+        // open until the test has read what it needs, since wscat exits when stdin ends.
         var done = Path.Combine(TestRun.NewFolder("wscat"), "done");
-        var holdOpen = $"while [ ! -e '{done}' ]; do sleep 0.2; done";
-        await using var bobSession = Wscat(url, bobToken, $"sleep 2; echo '{alice} hi alice, bob here'; {holdOpen}");
-        await using var aliceSession = Wscat(url, aliceToken, $"sleep 1; echo '{bob} hello bob'; {holdOpen}");
+        await using var bobSession = Wscat(url, bobToken, $"{alice} hi alice, bob here", done);
+        await using var aliceSession = Wscat(url, aliceToken, $"{bob} hello bob", done);
         try
         {
             var atBob = await bobSession.WaitForOutputAsync(MessageLine(), TimeSpan.FromSeconds(20));
@@ -35,8 +36,9 @@ public sealed partial class WscatTests(ChatSystem system) : IClassFixture<ChatSy
         }
     }
 
-    private static ChildProcess Wscat(string url, string token, string input) =>
-        ChildProcess.Start("wscat", "bash", ["-c", $"({input}) | wscat -c '{url}' -H 'Authorization: Bearer {token}'"]);
+    private static ChildProcess Wscat(string url, string token, string line, string done) =>
+        ChildProcess.Start("wscat", "bash", ["-c",
+            $"(while [ ! -e '{done}' ]; do sleep 0.2; done) | wscat -c '{url}' -H 'Authorization: Bearer {token}' -x '{line}' -w -1"]);
 
     [GeneratedRegex("\"type\":\"message\".*")]
     private static partial Regex MessageLine();
