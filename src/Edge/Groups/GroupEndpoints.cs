@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Chat.Contracts;
 using Chat.Contracts.Chat.V1;
 using Chat.Contracts.User.V1;
 using Chat.Edge.Authentication;
@@ -39,12 +40,17 @@ public static class GroupEndpoints
         {
             return Problem(StatusCodes.Status400BadRequest, "Expected {\"name\":\"…\",\"members\":[\"bob\",…]}.");
         }
-        var name = nameElement.GetString()!.Trim();
+        var name = StorableString(nameElement)?.Trim();
+        var named = membersElement.EnumerateArray().Select(m => StorableString(m)?.Trim().ToLowerInvariant()).ToList();
+        if (name is null || named.Contains(null))
+        {
+            return Problem(StatusCodes.Status400BadRequest, $"A group name or member {StorableText.Rule}.");
+        }
         if (name.Length is < 1 or > MaxNameLength)
         {
             return Problem(StatusCodes.Status400BadRequest, $"A group name has 1 to {MaxNameLength} characters.");
         }
-        var members = membersElement.EnumerateArray().Select(m => m.GetString()!.Trim().ToLowerInvariant()).Distinct().ToList();
+        var members = named.OfType<string>().Distinct().ToList();
         return await CallAsync(async () =>
         {
             if (await UnknownUserAsync(users, members, calls.Value, http.RequestAborted) is { } unknown)
@@ -71,7 +77,10 @@ public static class GroupEndpoints
         {
             return Problem(StatusCodes.Status400BadRequest, "Expected {\"username\":\"…\"}.");
         }
-        var username = u.GetString()!.Trim().ToLowerInvariant();
+        if (StorableString(u)?.Trim().ToLowerInvariant() is not { } username)
+        {
+            return Problem(StatusCodes.Status400BadRequest, $"A username {StorableText.Rule}.");
+        }
         return await CallAsync(async () =>
         {
             if (await UnknownUserAsync(users, [username], calls.Value, http.RequestAborted) is { } unknown)
@@ -136,6 +145,19 @@ public static class GroupEndpoints
         catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
             return null;
+        }
+    }
+
+    /// <summary>The string's value; null when no service could keep it (<see cref="StorableText"/>).</summary>
+    private static string? StorableString(JsonElement element)
+    {
+        try
+        {
+            return element.GetString() is { } value && StorableText.IsStorable(value) ? value : null;
+        }
+        catch (InvalidOperationException)
+        {
+            return null; // a lone surrogate escape ("\ud800"): valid JSON, but no text
         }
     }
 
