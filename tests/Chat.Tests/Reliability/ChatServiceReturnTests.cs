@@ -2,6 +2,9 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.WebSockets;
 using Chat.Tests.Infrastructure;
+using Grpc.Core;
+using Grpc.Health.V1;
+using Grpc.Net.Client;
 using Chat.Tests.ScaleOut;
 using Xunit.Abstractions;
 
@@ -40,11 +43,14 @@ public sealed class ChatServiceReturnTests(ScaleOutSystem system, ITestOutputHel
         }
 
         await system.RestartChatServiceAsync();
+        // "Within 2 s of the dependency": from the moment ChatService itself says it serves (its
+        // store checked), which on a busy machine can be a while after it starts listening.
+        await WaitUntilServingAsync(system.Chat.Address, Patience);
         var back = Stopwatch.StartNew();
         foreach (var edge in new[] { system.EdgeA, system.EdgeB })
         {
             await WaitForStatusAsync(http, new Uri(edge.Address, "/readyz"), HttpStatusCode.OK, Patience);
-            output.WriteLine($"{edge.Address} ready {back.Elapsed.TotalSeconds:F2} s after ChatService listened");
+            output.WriteLine($"{edge.Address} ready {back.Elapsed.TotalSeconds:F2} s after ChatService was");
         }
         var ready = back.Elapsed;
         using (var probe = await http.GetAsync(new Uri(gateway.Address, "/readyz")))
@@ -80,6 +86,30 @@ public sealed class ChatServiceReturnTests(ScaleOutSystem system, ITestOutputHel
         }
         await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "", timeout.Token);
         return HttpStatusCode.SwitchingProtocols;
+    }
+
+    /// <summary>Until the service's grpc.health.v1 answers SERVING (what the Edge's readiness asks).</summary>
+    private static async Task WaitUntilServingAsync(Uri address, TimeSpan within)
+    {
+        using var channel = GrpcChannel.ForAddress(address);
+        var health = new Health.HealthClient(channel);
+        var deadline = DateTime.UtcNow + within;
+        while (true)
+        {
+            try
+            {
+                var answer = await health.CheckAsync(new HealthCheckRequest(), deadline: DateTime.UtcNow.AddSeconds(2));
+                if (answer.Status == HealthCheckResponse.Types.ServingStatus.Serving)
+                {
+                    return;
+                }
+            }
+            catch (RpcException)
+            {
+            }
+            Assert.True(DateTime.UtcNow < deadline, $"{address} did not serve within {within}");
+            await Task.Delay(50);
+        }
     }
 
     private static async Task WaitForStatusAsync(HttpClient http, Uri uri, HttpStatusCode wanted, TimeSpan within)
