@@ -31,18 +31,22 @@ matches "$conn_per_address" '^[1-9][0-9]*$' ||
   fail "CHAT_GATEWAY_CONN_PER_ADDRESS must be a positive number, not '$conn_per_address'"
 
 servers=""
+probes=""
 for edge in $edges; do
   matches "$edge" '^([A-Za-z0-9._-]+|\[[0-9a-fA-F:]+\]):[0-9]{1,5}$' ||
     fail "each Edge address must be HOST:PORT (e.g. edge-1:8080, 127.0.0.1:5001), not '$edge'"
   servers="${servers:+$servers
 }    server $edge max_fails=1 fail_timeout=10s;"
+  probes="${probes:+$probes
+}    server $edge max_fails=0;"
 done
 [ -n "$servers" ] || fail "CHAT_EDGE_ADDRESSES lists no Edge replica. $usage"
 
 CHAT_EDGE_SERVERS=$servers
+CHAT_EDGE_PROBE_SERVERS=$probes
 CHAT_GATEWAY_LISTEN=$listen
 CHAT_GATEWAY_CONN_PER_ADDRESS=$conn_per_address
-export CHAT_EDGE_SERVERS CHAT_GATEWAY_LISTEN CHAT_GATEWAY_CONN_PER_ADDRESS
+export CHAT_EDGE_SERVERS CHAT_EDGE_PROBE_SERVERS CHAT_GATEWAY_LISTEN CHAT_GATEWAY_CONN_PER_ADDRESS
 
 mkdir -p "$out"
 # nginx's workers (an unprivileged user when the master is root) create temporary files in here.
@@ -50,5 +54,5 @@ chmod 755 "$out"
 cp "$here/nginx.conf" "$out/nginx.conf"
 # Only the named variables are replaced; nginx's own $variables pass through untouched.
 # shellcheck disable=SC2016
-envsubst '${CHAT_EDGE_SERVERS} ${CHAT_GATEWAY_LISTEN} ${CHAT_GATEWAY_CONN_PER_ADDRESS}' \
+envsubst '${CHAT_EDGE_SERVERS} ${CHAT_EDGE_PROBE_SERVERS} ${CHAT_GATEWAY_LISTEN} ${CHAT_GATEWAY_CONN_PER_ADDRESS}' \
   <"$here/gateway.conf.template" >"$out/gateway.conf"

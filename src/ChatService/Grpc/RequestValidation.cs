@@ -17,6 +17,7 @@ internal static class RequestValidation
         {
             throw Invalid($"{field} is longer than {MessageLimits.MaxNameLength} characters");
         }
+        RequireStorable(value, field);
     }
 
     public static void RequireGroupName(string name)
@@ -29,6 +30,7 @@ internal static class RequestValidation
         {
             throw Invalid($"name is longer than {MessageLimits.MaxGroupNameLength} characters");
         }
+        RequireStorable(name, "name");
     }
 
     public static void RequireText(string text)
@@ -41,6 +43,7 @@ internal static class RequestValidation
         {
             throw Invalid($"text is longer than {MessageLimits.MaxTextBytes} bytes of UTF-8");
         }
+        RequireStorable(text, "text");
     }
 
     public static void RequireClientId(string clientId)
@@ -48,6 +51,15 @@ internal static class RequestValidation
         if (clientId.Length > MessageLimits.MaxClientIdLength)
         {
             throw Invalid($"client_id is longer than {MessageLimits.MaxClientIdLength} characters");
+        }
+        RequireStorable(clientId, "client_id");
+    }
+
+    private static void RequireStorable(string value, string field)
+    {
+        if (!StorableText.IsStorable(value))
+        {
+            throw Invalid($"{field} {StorableText.Rule}");
         }
     }
 

@@ -37,12 +37,17 @@ public static class GroupEndpoints
         {
             return Problem(StatusCodes.Status400BadRequest, "Expected {\"name\":\"…\",\"members\":[\"bob\",…]}.");
         }
-        var name = nameElement.GetString()!.Trim();
+        var name = StorableString(nameElement)?.Trim();
+        var named = membersElement.EnumerateArray().Select(m => StorableString(m)?.Trim().ToLowerInvariant()).ToList();
+        if (name is null || named.Contains(null))
+        {
+            return Problem(StatusCodes.Status400BadRequest, $"A group name or member {StorableText.Rule}.");
+        }
         if (name.Length is < 1 or > MessageLimits.MaxGroupNameLength)
         {
             return Problem(StatusCodes.Status400BadRequest, $"A group name has 1 to {MessageLimits.MaxGroupNameLength} characters.");
         }
-        var members = membersElement.EnumerateArray().Select(m => m.GetString()!.Trim().ToLowerInvariant()).Distinct().ToList();
+        var members = named.OfType<string>().Distinct().ToList();
         return await CallAsync(async () =>
         {
             var group = await chat.CreateGroupAsync(new CreateGroupRequest { Owner = user.Username, Name = name, Members = { members } },
@@ -65,7 +70,10 @@ public static class GroupEndpoints
         {
             return Problem(StatusCodes.Status400BadRequest, "Expected {\"username\":\"…\"}.");
         }
-        var username = u.GetString()!.Trim().ToLowerInvariant();
+        if (StorableString(u)?.Trim().ToLowerInvariant() is not { } username)
+        {
+            return Problem(StatusCodes.Status400BadRequest, $"A username {StorableText.Rule}.");
+        }
         return await CallAsync(async () =>
         {
             await chat.AddGroupMemberAsync(new AddGroupMemberRequest { User = http.User().Username, GroupId = id, Username = username },
@@ -115,6 +123,19 @@ public static class GroupEndpoints
         catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
             return null;
+        }
+    }
+
+    /// <summary>The string's value; null when no service could keep it (<see cref="StorableText"/>).</summary>
+    private static string? StorableString(JsonElement element)
+    {
+        try
+        {
+            return element.GetString() is { } value && StorableText.IsStorable(value) ? value : null;
+        }
+        catch (InvalidOperationException)
+        {
+            return null; // a lone surrogate escape ("\ud800"): valid JSON, but no text
         }
     }
 

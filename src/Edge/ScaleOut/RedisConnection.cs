@@ -73,7 +73,7 @@ public sealed partial class RedisConnection : IDisposable
     public void Dispose() => _multiplexer.Dispose();
 
     [LoggerMessage(EventId = 202, Level = LogLevel.Warning,
-        Message = "Redis at {EndPoint} unreachable ({Reason}); delivering to this replica's connections only until it returns")]
+        Message = "Redis at {EndPoint} unreachable ({Reason}); this replica's connections get other replicas' messages from the store until it returns")]
     private static partial void LogUnreachable(ILogger logger, string endPoint, string reason);
 
     [LoggerMessage(EventId = 203, Level = LogLevel.Information,

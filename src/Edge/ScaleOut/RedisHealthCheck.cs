@@ -5,12 +5,12 @@ namespace Chat.Edge.ScaleOut;
 /// <summary>
 /// Part of <c>/readyz</c>. Without Redis a replica still serves its own connections and stores
 /// every message, so it stays ready (200) but says <c>Degraded</c>: a load balancer keeps sending
-/// it users, an operator sees why cross-replica delivery waits.
+/// it users, an operator sees why cross-replica delivery is slower (<see cref="OutageDelivery"/>).
 /// </summary>
 public sealed class RedisHealthCheck(RedisConnection redis) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
         Task.FromResult(redis.IsConnected
             ? HealthCheckResult.Healthy("Redis reachable")
-            : HealthCheckResult.Degraded("Redis unreachable: only this replica's connections get live messages; the others get them from the store when Redis returns"));
+            : HealthCheckResult.Degraded("Redis unreachable: messages from other replicas reach this replica's connections from the store, about once a second, not at once"));
 }

@@ -26,7 +26,15 @@ public sealed class RedisOptions
     public TimeSpan FailureLogInterval { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// When Redis returns, every local connection re-reads the store; this many at a time, so
+    /// While Redis is away, every local connection re-reads the store this often, so messages
+    /// stored through other replicas still reach it live (one SyncMessages per connection per
+    /// interval, ramped by <see cref="CatchUpBatchSize"/>; nothing while Redis is up).
+    /// </summary>
+    public TimeSpan OutagePollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// When Redis returns (and at each <see cref="OutagePollInterval"/> while it is away), every
+    /// local connection re-reads the store; this many at a time, so
     /// ChatService sees a ramp rather than every connection of the replica at once.
     /// </summary>
     public int CatchUpBatchSize { get; set; } = 200;

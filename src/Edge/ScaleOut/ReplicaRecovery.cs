@@ -83,17 +83,8 @@ public sealed partial class ReplicaRecovery(
         {
             failures.Report("recovery", e); // Redis went away again: its return starts another recovery
         }
-        var connections = registry.Connections;
-        var batch = Math.Max(1, options.Value.CatchUpBatchSize);
-        for (var i = 0; i < connections.Count; i++)
-        {
-            connections[i].RequestCatchUp();
-            if ((i + 1) % batch == 0)
-            {
-                await Task.Delay(options.Value.CatchUpBatchPause, stoppingToken);
-            }
-        }
-        LogRecovered(logger, connections.Count);
+        var asked = await registry.RequestCatchUpAsync(options.Value.CatchUpBatchSize, options.Value.CatchUpBatchPause, stoppingToken);
+        LogRecovered(logger, asked);
     }
 
     [LoggerMessage(EventId = 205, Level = LogLevel.Information, Message = "Redis is back: {Connections} local connections asked to catch up from the store")]

@@ -9,7 +9,8 @@ public static class ScaleOutExtensions
 {
     /// <summary>
     /// What the replicas share. With <c>ConnectionStrings:Redis</c>: the Redis bus, presence across
-    /// replicas, the shared cache, recovery after outages and a <c>/readyz</c> check. Without: one
+    /// replicas, the shared cache, delivery from the store during outages and recovery after
+    /// them, and a <c>/readyz</c> check. Without: one
     /// replica on its own, in-process.
     /// </summary>
     public static IHostApplicationBuilder AddScaleOut(this IHostApplicationBuilder builder)
@@ -32,6 +33,7 @@ public static class ScaleOutExtensions
             .Bind(builder.Configuration.GetSection(RedisOptions.Section))
             .Configure(o => o.ConnectionString = connectionString)
             .Validate(o => o.ConnectTimeout > TimeSpan.Zero && o.OperationTimeout > TimeSpan.Zero, "Redis: timeouts must be positive")
+            .Validate(o => o.OutagePollInterval > TimeSpan.Zero, "Redis: OutagePollInterval must be positive")
             .ValidateOnStart();
         services.AddSingleton<NodeIdentity>();
         services.AddSingleton<RedisConnection>();
@@ -43,6 +45,7 @@ public static class ScaleOutExtensions
         services.AddSingleton<ISharedCache, RedisSharedCache>();
         services.AddHostedService<PresenceHeartbeat>();
         services.AddHostedService<ReplicaRecovery>();
+        services.AddHostedService<OutageDelivery>();
         services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis", tags: [ServiceDefaultsExtensions.ReadyTag]);
         return builder;
     }

@@ -40,11 +40,13 @@ public static class InternalGrpcClients
 
     /// <summary>
     /// A service that restarts is back within seconds; gRPC's default reconnect backoff (up to two
-    /// minutes) would keep the caller answering "unavailable" long after it returned.
+    /// minutes) would keep the caller answering "unavailable" long after it returned. The cap keeps
+    /// the Edge's readiness within 2 s of the service's return (jitter adds up to a fifth of it),
+    /// and costs one refused connection attempt per channel every half second while it is away.
     /// </summary>
     private static void QuickReconnect(GrpcChannelOptions channel)
     {
         channel.InitialReconnectBackoff = TimeSpan.FromMilliseconds(200);
-        channel.MaxReconnectBackoff = TimeSpan.FromSeconds(2);
+        channel.MaxReconnectBackoff = TimeSpan.FromMilliseconds(500);
     }
 }

@@ -154,7 +154,22 @@ public sealed class ChatServiceGrpcTests(ChatServiceHost host) : IClassFixture<C
         { "recipient and group", new StoreMessageRequest { Sender = "alice", Recipient = "bob", GroupId = "g1", Text = "hi" } },
         { "client id of 65", new StoreMessageRequest { Sender = "alice", Recipient = "bob", Text = "hi", ClientId = new string('c', 65) } },
         { "sender of 65", new StoreMessageRequest { Sender = new string('a', 65), Recipient = "bob", Text = "hi" } },
+        // PostgreSQL's text cannot hold U+0000: refused as bad input, not taken for an outage (issue 23).
+        { "NUL in text", new StoreMessageRequest { Sender = "alice", Recipient = "bob", Text = "a\0b" } },
+        { "NUL in client id", new StoreMessageRequest { Sender = "alice", Recipient = "bob", Text = "hi", ClientId = "c\0" } },
+        { "NUL in recipient", new StoreMessageRequest { Sender = "alice", Recipient = "b\0b", Text = "hi" } },
+        { "NUL in sender", new StoreMessageRequest { Sender = "al\0ce", Recipient = "bob", Text = "hi" } },
     };
+
+    [Fact]
+    public async Task A_group_name_with_NUL_is_InvalidArgument()
+    {
+        var request = new CreateGroupRequest { Owner = User("alice"), Name = "week\0end" };
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => Client.CreateGroupAsync(request, Deadline).ResponseAsync);
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+    }
 
     [Theory]
     [MemberData(nameof(InvalidStores))]
@@ -170,7 +185,7 @@ public sealed class ChatServiceGrpcTests(ChatServiceHost host) : IClassFixture<C
 
         Assert.True(error.StatusCode == StatusCode.InvalidArgument, $"{why}: {error.Status}");
         Assert.False(string.IsNullOrWhiteSpace(error.Status.Detail));
-        if (request.Recipient.Length > 0)
+        if (request.Recipient.Length > 0 && !request.Recipient.Contains('\0', StringComparison.Ordinal))
         {
             var inbox = await Client.SyncMessagesAsync(new SyncMessagesRequest { User = request.Recipient }, Deadline);
             Assert.Empty(inbox.Messages);

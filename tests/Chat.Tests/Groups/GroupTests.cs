@@ -42,6 +42,28 @@ public sealed class GroupTests(ScaleOutSystem system) : IClassFixture<ScaleOutSy
     }
 
     [Fact]
+    public async Task A_group_name_or_member_with_NUL_or_a_lone_surrogate_is_400_and_creates_nothing()
+    {
+        var alice = await system.NewUserAsync("alice");
+        var bob = await system.NewUserAsync("bob");
+        using var http = Http(alice.Token);
+
+        foreach (var body in new[]
+        {
+            $$"""{"name":"week\u0000end","members":["{{bob.Username}}"]}""",
+            $$"""{"name":"week\ud800end","members":["{{bob.Username}}"]}""",
+            """{"name":"weekend","members":["b\u0000b"]}""",
+        })
+        {
+            using var content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
+            using var response = await http.PostAsync("/api/groups", content);
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        }
+        var mine = await http.GetFromJsonAsync<JsonElement>("/api/groups");
+        Assert.Empty(mine.GetProperty("groups").EnumerateArray());
+    }
+
+    [Fact]
     public async Task A_group_message_reaches_every_member_on_both_replicas_and_an_offline_member_catches_up_in_order()
     {
         var alice = await system.NewUserAsync("alice");

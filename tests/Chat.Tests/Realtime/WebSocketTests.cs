@@ -179,6 +179,32 @@ public sealed class WebSocketTests(ChatSystem system) : IClassFixture<ChatSystem
     }
 
     [Fact]
+    public async Task Text_with_NUL_is_invalid_frame_with_its_clientId_and_nothing_is_stored()
+    {
+        // PostgreSQL cannot keep U+0000: such a send used to come back `unavailable`, "try again
+        // with the same clientId", for ever (issue 23).
+        var (_, aliceToken) = await system.NewUserAsync("alice");
+        var (bob, bobToken) = await system.NewUserAsync("bob");
+        await using var a = await system.ConnectAsync(aliceToken);
+        await using var b = await system.ConnectAsync(bobToken);
+
+        await a.SendJsonAsync(new { type = "send", to = bob, text = "nul\u0000here", clientId = "n-1" });
+        var escaped = await a.ExpectAsync("error");
+        await a.SendTextAsync($"{bob} raw\0nul");
+        var raw = await a.ExpectAsync("error");
+        await a.SendJsonAsync(new { type = "send", to = bob, text = "fine", clientId = "n\u0000" });
+        var inClientId = await a.ExpectAsync("error");
+
+        Assert.Equal(("invalid_frame", "n-1"), (Text(escaped, "code"), Text(escaped, "clientId")));
+        Assert.Contains("NUL", Text(escaped, "message"), StringComparison.Ordinal);
+        Assert.Equal("invalid_frame", Text(raw, "code"));
+        Assert.Equal("invalid_frame", Text(inClientId, "code"));
+        await a.SendJsonAsync(new { type = "send", to = bob, text = "after", clientId = "n-2" });
+        Assert.Equal("n-2", Text(await a.ExpectAsync("sent"), "clientId"));
+        Assert.Equal("after", Text(await b.ExpectAsync("message"), "text")); // the first thing bob gets
+    }
+
+    [Fact]
     public async Task A_frame_over_64_KiB_closes_with_1009()
     {
         var (_, token) = await system.NewUserAsync("alice");

@@ -131,6 +131,16 @@ public sealed class GroupCommitMessageStore : IMessageStore, IAsyncDisposable
                 Fail(batch, new StoreUnavailableException("the message store is too busy, try again", e));
                 return;
             }
+            catch (ArgumentException) when (batch.Count > 1)
+            {
+                // One message the store refuses must not fail the others that share its
+                // transaction: each is written on its own, and only the bad one is refused.
+                foreach (var pending in batch)
+                {
+                    await WriteAsync([pending], [pending.Message], cancellationToken);
+                }
+                return;
+            }
             catch (Exception e)
             {
                 Fail(batch, e);

@@ -41,7 +41,16 @@ public sealed class PostgresDatabase
             _dataSource.Clear();
             throw new StoreUnavailableException("PostgreSQL is unavailable: " + e.Message, e);
         }
+        catch (PostgresException e) when (e.SqlState.StartsWith(DataExceptionClass, StringComparison.Ordinal))
+        {
+            // The server refused a value the request carried (U+0000 in text, say, if a check
+            // upstream missed it): the caller's mistake, answered InvalidArgument, never an outage.
+            throw new ArgumentException("the message store cannot keep a value of this request: " + e.MessageText, e);
+        }
     }
+
+    /// <summary>SQLSTATE class 22, "data exception": the statement was fine, a value in it was not.</summary>
+    private const string DataExceptionClass = "22";
 
     /// <summary>
     /// Refused or lost connections and server shutdowns; not SQL errors, not the caller giving up,

@@ -42,6 +42,11 @@ public sealed partial class ChatConnection
     private string _closeDescription = "";
     private int _consecutiveErrors;
 
+    // 1 while a catch-up is queued and not yet begun: requests meanwhile are covered by it, so a
+    // store that is slow to answer never fills the queue with catch-ups (they come every second
+    // while Redis is away).
+    private int _catchUpQueued;
+
     // The id of the last message written to this connection; "" before the user's first message.
     // Written by the pump only.
     private string _lastDelivered;
@@ -71,13 +76,28 @@ public sealed partial class ChatConnection
     public DateTime TokenExpiresAt { get; }
 
     /// <summary>A live event for this user, written after everything queued before it.</summary>
-    public void Enqueue(BusEvent busEvent) => Enqueue(new Outgoing(null, busEvent));
+    public void Enqueue(BusEvent busEvent)
+    {
+        if (busEvent.Kind == BusEventKind.CatchUp)
+        {
+            RequestCatchUp();
+            return;
+        }
+        Enqueue(new Outgoing(null, busEvent));
+    }
 
     /// <summary>
     /// Asks the connection to read the store for anything after what it last wrote, in its turn
-    /// after what is queued: for when the bus may have lost events (Redis was away).
+    /// after what is queued: for when the bus may have lost events (Redis is or was away). A
+    /// request while another is still queued is already answered by that one.
     /// </summary>
-    public void RequestCatchUp() => Enqueue(BusEvent.CatchUp);
+    public void RequestCatchUp()
+    {
+        if (Interlocked.Exchange(ref _catchUpQueued, 1) == 0)
+        {
+            Enqueue(new Outgoing(null, BusEvent.CatchUp));
+        }
+    }
 
     /// <summary>Runs the connection until it closes; never throws for anything the client did.</summary>
     public async Task RunAsync(CancellationToken aborted)
@@ -431,6 +451,8 @@ public sealed partial class ChatConnection
     {
         if (live.Kind == BusEventKind.CatchUp)
         {
+            // Cleared before the read: a request from now on may concern a message it misses.
+            Volatile.Write(ref _catchUpQueued, 0);
             await CatchUpAsync(_lastDelivered, stop);
             return;
         }

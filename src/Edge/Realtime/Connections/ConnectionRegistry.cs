@@ -70,6 +70,26 @@ public sealed class ConnectionRegistry : ILocalDelivery
     /// <summary>Every open connection of this replica (a moment's snapshot).</summary>
     public IReadOnlyList<ChatConnection> Connections => [.. _users.Values.SelectMany(u => u.Connections)];
 
+    /// <summary>
+    /// Asks every open connection to read the store after what it last wrote, <paramref name="batchSize"/>
+    /// at a time with <paramref name="pause"/> between batches, so ChatService sees a ramp rather
+    /// than every connection of the replica at once. Returns how many were asked.
+    /// </summary>
+    public async Task<int> RequestCatchUpAsync(int batchSize, TimeSpan pause, CancellationToken cancellationToken)
+    {
+        var connections = Connections;
+        var batch = Math.Max(1, batchSize);
+        for (var i = 0; i < connections.Count; i++)
+        {
+            connections[i].RequestCatchUp();
+            if ((i + 1) % batch == 0)
+            {
+                await Task.Delay(pause, cancellationToken);
+            }
+        }
+        return connections.Count;
+    }
+
     /// <summary>Asks every open connection to close with <paramref name="status"/>; returns how many were asked.</summary>
     public int CloseAll(WebSocketCloseStatus status, string description)
     {

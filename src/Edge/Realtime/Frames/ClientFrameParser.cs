@@ -81,11 +81,19 @@ public sealed class ClientFrameParser
             // A string escape that is no text, such as a lone surrogate "\ud800" (found by the fuzz test).
             return new InvalidFrame(ErrorCodes.InvalidFrame, "a JSON string holds an invalid escape", clientId);
         }
-        catch (FieldTypeException e)
+        catch (InvalidFieldException e)
         {
-            return new InvalidFrame(ErrorCodes.InvalidFrame, $"`{e.Field}` must be a string", clientId);
+            return new InvalidFrame(ErrorCodes.InvalidFrame, e.Message, clientId);
         }
 
+        if (FirstUnstorable(("clientId", clientId)) is { } badKey)
+        {
+            return new InvalidFrame(ErrorCodes.InvalidFrame, $"`{badKey}` {StorableText.Rule}");
+        }
+        if (FirstUnstorable(("type", type), ("to", to), ("group", group), ("with", with), ("upTo", upTo)) is { } badField)
+        {
+            return new InvalidFrame(ErrorCodes.InvalidFrame, $"`{badField}` {StorableText.Rule}", clientId);
+        }
         return type switch
         {
             "send" => Send(to, group, text, clientId),
@@ -114,6 +122,11 @@ public sealed class ClientFrameParser
         {
             return new InvalidFrame(ErrorCodes.TooLarge, $"the text is over {MessageLimits.MaxTextBytes} bytes", clientId);
         }
+        if (text.Contains((byte)0))
+        {
+            // Valid UTF-8 (checked before), so NUL is the one thing of StorableText left to refuse.
+            return new InvalidFrame(ErrorCodes.InvalidFrame, $"the text {StorableText.Rule}", clientId);
+        }
         return new SendFrame(to?.ToLowerInvariant(), group, Encoding.UTF8.GetString(text), clientId);
     }
 
@@ -139,7 +152,7 @@ public sealed class ClientFrameParser
     {
         JsonTokenType.String => reader.GetString(),
         JsonTokenType.Null => null,
-        _ => throw new FieldTypeException(field),
+        _ => throw InvalidFieldException.NotAString(field),
     };
 
     private static byte[]? ReadUtf8(ref Utf8JsonReader reader, string field)
@@ -150,16 +163,32 @@ public sealed class ClientFrameParser
         }
         if (reader.TokenType != JsonTokenType.String)
         {
-            throw new FieldTypeException(field);
+            throw InvalidFieldException.NotAString(field);
         }
         // Unescaped, so the limit counts the bytes of the text itself, not of its JSON spelling.
         return Encoding.UTF8.GetBytes(reader.GetString()!);
     }
 
+    /// <summary>
+    /// The first field that no service could keep (<see cref="StorableText"/>; a "\u0000" escape
+    /// is valid JSON), checked once the whole frame is read, so the error can name the clientId.
+    /// </summary>
+    private static string? FirstUnstorable(params ReadOnlySpan<(string Field, string? Value)> fields)
+    {
+        foreach (var (field, value) in fields)
+        {
+            if (value is not null && !StorableText.IsStorable(value))
+            {
+                return field;
+            }
+        }
+        return null;
+    }
+
     private static bool IsSpace(byte b) => b is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n';
 
-    private sealed class FieldTypeException(string field) : Exception
+    private sealed class InvalidFieldException(string message) : Exception(message)
     {
-        public string Field { get; } = field;
+        public static InvalidFieldException NotAString(string field) => new($"`{field}` must be a string");
     }
 }
