@@ -43,6 +43,7 @@ public static class EdgeApplication
         app.UseStatusCodePages();
         app.MapDefaultEndpoints();
         app.MapAccountApi();
+        app.MapSessionApi();
         app.MapRealtime();
         app.MapMessageHistory();
         app.MapConversations();

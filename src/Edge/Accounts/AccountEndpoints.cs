@@ -10,7 +10,8 @@ namespace Chat.Edge.Accounts;
 
 /// <summary>
 /// <c>POST /api/auth/register</c> and <c>POST /api/auth/login</c> (PROTOCOL.md, HTTP): thin
-/// translations to UserService, every failure as problem+json.
+/// translations to UserService, every failure as problem+json. The session calls are in
+/// <see cref="SessionEndpoints"/>.
 /// </summary>
 public static class AccountEndpoints
 {
@@ -66,10 +67,11 @@ public static class AccountEndpoints
                     // The client's address as the gateway reports it (forwarded headers are
                     // honoured only from trusted proxies; see ForwardedHeadersExtensions).
                     ClientAddress = http.Connection.RemoteIpAddress?.ToString() ?? "",
+                    Device = credentials.Device ?? "",
                 },
                 deadline: calls.Value.Deadline(),
                 cancellationToken: http.RequestAborted);
-            return Results.Json(new { accessToken = answer.AccessToken, tokenType = answer.TokenType, expiresIn = answer.ExpiresIn });
+            return TokenPair(answer);
         }
         catch (RpcException e) when (e.StatusCode == StatusCode.Unauthenticated)
         {
@@ -87,16 +89,26 @@ public static class AccountEndpoints
         }
     }
 
-    private static IResult Unavailable(RpcException e) => e.StatusCode switch
+    /// <summary>What login and refresh answer: the access token, the refresh token, their lifetimes in seconds.</summary>
+    internal static IResult TokenPair(LoginResponse answer) => Results.Json(new
+    {
+        accessToken = answer.AccessToken,
+        tokenType = answer.TokenType,
+        expiresIn = answer.ExpiresIn,
+        refreshToken = answer.RefreshToken,
+        refreshExpiresIn = answer.RefreshExpiresIn,
+    });
+
+    internal static IResult Unavailable(RpcException e) => e.StatusCode switch
     {
         StatusCode.InvalidArgument => Problem(StatusCodes.Status400BadRequest, e.Status.Detail),
         _ => Problem(StatusCodes.Status503ServiceUnavailable, "Accounts are unavailable right now; try again shortly."),
     };
 
-    private static IResult Problem(int status, string detail) => Results.Problem(statusCode: status, detail: detail);
+    internal static IResult Problem(int status, string detail) => Results.Problem(statusCode: status, detail: detail);
 
-    /// <summary>The JSON body of both calls; null when it is not one.</summary>
-    private sealed record Credentials(string Username, string Password)
+    /// <summary>The JSON body of both calls (login may name the device); null when it is not one.</summary>
+    private sealed record Credentials(string Username, string Password, string? Device)
     {
         private const int MaxBodyBytes = 16 * 1024;
 
@@ -113,7 +125,8 @@ public static class AccountEndpoints
                 return root.ValueKind == JsonValueKind.Object
                     && root.TryGetProperty("username", out var username) && username.ValueKind == JsonValueKind.String
                     && root.TryGetProperty("password", out var password) && password.ValueKind == JsonValueKind.String
-                    ? new Credentials(username.GetString()!, password.GetString()!)
+                    ? new Credentials(username.GetString()!, password.GetString()!,
+                        root.TryGetProperty("device", out var device) && device.ValueKind == JsonValueKind.String ? device.GetString() : null)
                     : null;
             }
             catch (Exception e) when (e is JsonException or InvalidOperationException)

@@ -12,14 +12,18 @@ namespace Chat.Edge.Authentication;
 /// <summary>
 /// Checks bearer tokens with UserService.ValidateToken and caches the answer, so a chat burst is
 /// not an RPC per frame: in memory, then in the cache the replicas share (Redis), so a user
-/// reconnecting to another replica costs no RPC either. A valid answer is cached until shortly
-/// before the token expires (never past it); an invalid one briefly, so a flood of forged tokens
+/// reconnecting to another replica costs no RPC either. A valid answer is cached for at most
+/// <see cref="ValidCachedAtMost"/> and never past the token's expiry; an invalid one briefly, so a flood of forged tokens
 /// does not become a flood of RPCs. Keys are the tokens' SHA-256: no cache ever holds a token.
 /// </summary>
 public sealed partial class TokenValidator(UserService.UserServiceClient users, IMemoryCache memory, ISharedCache shared, ILogger<TokenValidator> logger)
 {
     private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(5);
-    private static readonly TimeSpan ValidCachedAtMost = TimeSpan.FromMinutes(10);
+    /// <summary>
+    /// A session that ends (logout, revocation) is refused by UserService at once; a cached "valid"
+    /// could keep its token working this much longer, here and on every replica (the shared cache).
+    /// </summary>
+    public static readonly TimeSpan ValidCachedAtMost = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan ExpiryMargin = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan InvalidCachedFor = TimeSpan.FromSeconds(30);
 

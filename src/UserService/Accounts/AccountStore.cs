@@ -53,6 +53,24 @@ public sealed class AccountStore(UsersDbContext db, IPasswordHasher<UserAccount>
         return result == PasswordVerificationResult.Failed ? null : account;
     }
 
+    /// <summary>
+    /// Sets a new password when <paramref name="oldPassword"/> is right (checked as at login);
+    /// false when it is wrong or the user is unknown.
+    /// </summary>
+    public async Task<bool> ChangePasswordAsync(string username, string oldPassword, string newPassword, CancellationToken cancellationToken)
+    {
+        if (await VerifyAsync(username, oldPassword, cancellationToken) is not { } account)
+        {
+            return false;
+        }
+        await db.Users.Where(u => u.Id == account.Id)
+            .ExecuteUpdateAsync(s => s.SetProperty(u => u.PasswordHash, hasher.HashPassword(account, newPassword)), cancellationToken);
+        return true;
+    }
+
+    public Task<UserAccount?> FindByIdAsync(Guid id, CancellationToken cancellationToken) =>
+        db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Id == id, cancellationToken);
+
     public async Task<List<UserAccount>> FindAsync(IReadOnlyCollection<string> usernames, CancellationToken cancellationToken) =>
         await db.Users.AsNoTracking().Where(u => usernames.Contains(u.Username)).ToListAsync(cancellationToken);
 }

@@ -1,5 +1,6 @@
 using Chat.ServiceDefaults;
 using Chat.ServiceDefaults.Postgres;
+using Chat.UserService.Sessions;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -11,7 +12,7 @@ public static partial class AccountStoreExtensions
     private static readonly TimeSpan MigrationPatience = TimeSpan.FromSeconds(60);
     private const int MaxPostgresConnections = 30;
 
-    /// <summary>Users in PostgreSQL (<c>ConnectionStrings:Users</c>), PBKDF2 password hashes, a readiness check.</summary>
+    /// <summary>Users and their sessions in PostgreSQL (<c>ConnectionStrings:Users</c>), PBKDF2 password hashes, a readiness check.</summary>
     public static IHostApplicationBuilder AddAccountStore(this IHostApplicationBuilder builder)
     {
         var connectionString = builder.Configuration.GetConnectionString("Users")
@@ -20,6 +21,8 @@ public static partial class AccountStoreExtensions
         builder.Services.AddScoped<IPasswordHasher<UserAccount>, PasswordHasher<UserAccount>>();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddScoped<AccountStore>();
+        builder.Services.AddOptions<SessionLifetimeOptions>().BindConfiguration(SessionLifetimeOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddScoped<SessionStore>();
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("postgres", tags: [ServiceDefaultsExtensions.ReadyTag]);
         return builder;
     }

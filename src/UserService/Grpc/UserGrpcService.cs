@@ -3,14 +3,16 @@ using Chat.Contracts.User.V1;
 using Chat.Contracts;
 using Chat.UserService.Accounts;
 using Chat.UserService.Login;
+using Chat.UserService.Sessions;
 using Chat.UserService.Tokens;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
+using Microsoft.Extensions.Options;
 
 namespace Chat.UserService.Grpc;
 
-/// <summary>user.v1.UserService: registration, login, token validation, lookup.</summary>
-public sealed partial class UserGrpcService(AccountStore accounts, TokenService tokens, LoginThrottle throttle, ILogger<UserGrpcService> logger)
+/// <summary>user.v1.UserService: registration, login and sessions, token validation, lookup.</summary>
+public sealed partial class UserGrpcService(AccountStore accounts, SessionStore sessions, TokenService tokens, LoginThrottle throttle, IOptions<SessionLifetimeOptions> sessionOptions, ILogger<UserGrpcService> logger)
     : Contracts.User.V1.UserService.UserServiceBase
 {
     /// <summary>At most this many names per LookupUsers call (a full group's member list fits).</summary>
@@ -57,27 +59,110 @@ public sealed partial class UserGrpcService(AccountStore accounts, TokenService 
             throw new RpcException(new Status(StatusCode.Unauthenticated, "wrong username or password"));
         }
         throttle.Succeeded(username, address);
-        LogLoggedIn(logger, account.Id);
-        return new LoginResponse
+        var (session, refreshToken) = await sessions.StartAsync(account.Id, request.Device.Trim(), context.CancellationToken);
+        LogLoggedIn(logger, account.Id, session.Id);
+        return Pair(account, session.Id, refreshToken);
+    }
+
+    public override async Task<LoginResponse> Refresh(RefreshRequest request, ServerCallContext context)
+    {
+        var rotation = await sessions.RotateAsync(request.RefreshToken, context.CancellationToken);
+        if (rotation.WasReuse)
         {
-            AccessToken = tokens.Issue(account.Id.ToString(), account.Username),
-            TokenType = "Bearer",
-            ExpiresIn = (long)tokens.Lifetime.TotalSeconds,
-            User = ToContract(account),
-        };
+            // Two holders of one refresh token: one of them is not the user. RFC 9700 §4.14.2.
+            LogReuse(logger, rotation.Session!.UserId, rotation.Session.Id);
+        }
+        if (rotation is not { Session: { } session, RefreshToken: { } next })
+        {
+            throw new RpcException(new Status(StatusCode.Unauthenticated, "the refresh token is not valid"));
+        }
+        var account = (await accounts.FindByIdAsync(session.UserId, context.CancellationToken))!;
+        LogRefreshed(logger, account.Id, session.Id);
+        return Pair(account, session.Id, next);
     }
 
     public override async Task<ValidateTokenResponse> ValidateToken(ValidateTokenRequest request, ServerCallContext context)
     {
-        var token = await tokens.ValidateAsync(request.Token)
-            ?? throw new RpcException(new Status(StatusCode.Unauthenticated, "the token is not valid"));
+        var token = await RequireSessionAsync(request.Token, context);
         return new ValidateTokenResponse
         {
             UserId = token.UserId,
             Username = token.Username,
             ExpiresAt = Timestamp.FromDateTime(DateTime.SpecifyKind(token.ExpiresAt, DateTimeKind.Utc)),
+            SessionId = token.SessionId.ToString(),
         };
     }
+
+    public override async Task<LogoutResponse> Logout(LogoutRequest request, ServerCallContext context)
+    {
+        var token = await RequireSessionAsync(request.AccessToken, context);
+        await sessions.EndAsync(Guid.Parse(token.UserId), token.SessionId, context.CancellationToken);
+        LogLoggedOut(logger, token.SessionId);
+        return new LogoutResponse();
+    }
+
+    public override async Task<ListSessionsResponse> ListSessions(ListSessionsRequest request, ServerCallContext context)
+    {
+        var token = await RequireSessionAsync(request.AccessToken, context);
+        var response = new ListSessionsResponse();
+        response.Sessions.AddRange((await sessions.ListAsync(Guid.Parse(token.UserId), context.CancellationToken)).Select(s => new Session
+        {
+            Id = s.Id.ToString(),
+            Device = s.Device,
+            CreatedAt = Timestamp.FromDateTime(DateTime.SpecifyKind(s.CreatedAt, DateTimeKind.Utc)),
+            LastUsedAt = Timestamp.FromDateTime(DateTime.SpecifyKind(s.LastUsedAt, DateTimeKind.Utc)),
+            Current = s.Id == token.SessionId,
+        }));
+        return response;
+    }
+
+    public override async Task<RevokeSessionResponse> RevokeSession(RevokeSessionRequest request, ServerCallContext context)
+    {
+        var token = await RequireSessionAsync(request.AccessToken, context);
+        if (!Guid.TryParse(request.SessionId, out var sessionId)
+            || !await sessions.EndAsync(Guid.Parse(token.UserId), sessionId, context.CancellationToken))
+        {
+            throw new RpcException(new Status(StatusCode.NotFound, "no such session of yours"));
+        }
+        LogRevoked(logger, sessionId);
+        return new RevokeSessionResponse();
+    }
+
+    public override async Task<ChangePasswordResponse> ChangePassword(ChangePasswordRequest request, ServerCallContext context)
+    {
+        var token = await RequireSessionAsync(request.AccessToken, context);
+        if (!UsernameRules.IsValidPassword(request.NewPassword))
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument,
+                $"a password has {UsernameRules.MinPasswordLength} to {UsernameRules.MaxPasswordLength} characters"));
+        }
+        if (!UsernameRules.IsValidPassword(request.OldPassword)
+            || !await accounts.ChangePasswordAsync(token.Username, request.OldPassword, request.NewPassword, context.CancellationToken))
+        {
+            // Not Unauthenticated: the caller's token is fine, the proof it offered is not.
+            throw new RpcException(new Status(StatusCode.PermissionDenied, "the old password is wrong"));
+        }
+        var ended = await sessions.EndOthersAsync(Guid.Parse(token.UserId), token.SessionId, context.CancellationToken);
+        LogPasswordChanged(logger, Guid.Parse(token.UserId), ended);
+        return new ChangePasswordResponse();
+    }
+
+    /// <summary>A valid access token whose session has not ended, or Unauthenticated.</summary>
+    private async Task<ValidatedToken> RequireSessionAsync(string accessToken, ServerCallContext context) =>
+        await tokens.ValidateAsync(accessToken) is { } token && await sessions.IsActiveAsync(token.SessionId, context.CancellationToken)
+            ? token
+            : throw new RpcException(new Status(StatusCode.Unauthenticated, "the token is not valid"));
+
+    private LoginResponse Pair(UserAccount account, Guid sessionId, string refreshToken) => new()
+    {
+        AccessToken = tokens.Issue(account.Id.ToString(), account.Username, sessionId),
+        TokenType = "Bearer",
+        ExpiresIn = (long)tokens.Lifetime.TotalSeconds,
+        RefreshToken = refreshToken,
+        RefreshExpiresIn = (long)sessionOptions.Value.RefreshLifetime.TotalSeconds,
+        SessionId = sessionId.ToString(),
+        User = ToContract(account),
+    };
 
     public override async Task<LookupUsersResponse> LookupUsers(LookupUsersRequest request, ServerCallContext context)
     {
@@ -103,12 +188,27 @@ public sealed partial class UserGrpcService(AccountStore accounts, TokenService 
     [LoggerMessage(EventId = 20, Level = LogLevel.Information, Message = "Registered user {UserId}")]
     private static partial void LogRegistered(ILogger logger, Guid userId);
 
-    [LoggerMessage(EventId = 21, Level = LogLevel.Information, Message = "User {UserId} logged in")]
-    private static partial void LogLoggedIn(ILogger logger, Guid userId);
+    [LoggerMessage(EventId = 21, Level = LogLevel.Information, Message = "User {UserId} logged in (session {SessionId})")]
+    private static partial void LogLoggedIn(ILogger logger, Guid userId, Guid sessionId);
 
     [LoggerMessage(EventId = 22, Level = LogLevel.Information, Message = "A login failed")]
     private static partial void LogLoginFailed(ILogger logger);
 
     [LoggerMessage(EventId = 23, Level = LogLevel.Warning, Message = "A login was throttled for {Seconds} s")]
     private static partial void LogThrottled(ILogger logger, int seconds);
+
+    [LoggerMessage(EventId = 24, Level = LogLevel.Information, Message = "User {UserId} refreshed session {SessionId}")]
+    private static partial void LogRefreshed(ILogger logger, Guid userId, Guid sessionId);
+
+    [LoggerMessage(EventId = 25, Level = LogLevel.Warning, Message = "A rotated refresh token of user {UserId} was presented again: session {SessionId} ended")]
+    private static partial void LogReuse(ILogger logger, Guid userId, Guid sessionId);
+
+    [LoggerMessage(EventId = 26, Level = LogLevel.Information, Message = "Session {SessionId} logged out")]
+    private static partial void LogLoggedOut(ILogger logger, Guid sessionId);
+
+    [LoggerMessage(EventId = 27, Level = LogLevel.Information, Message = "Session {SessionId} revoked by its user")]
+    private static partial void LogRevoked(ILogger logger, Guid sessionId);
+
+    [LoggerMessage(EventId = 28, Level = LogLevel.Information, Message = "User {UserId} changed the password; {Ended} other sessions ended")]
+    private static partial void LogPasswordChanged(ILogger logger, Guid userId, int ended);
 }

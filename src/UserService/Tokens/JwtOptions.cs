@@ -18,7 +18,8 @@ public sealed class JwtOptions
 
     public string Audience { get; set; } = "chat";
 
-    public TimeSpan Lifetime { get; set; } = TimeSpan.FromHours(1);
+    /// <summary>Lifetime of an access token: short, since a session lives on through refresh tokens.</summary>
+    public TimeSpan Lifetime { get; set; } = TimeSpan.FromMinutes(15);
 
     /// <summary>Clock difference tolerated between machines when checking exp and nbf.</summary>
     public TimeSpan ClockSkew { get; set; } = TimeSpan.FromSeconds(30);

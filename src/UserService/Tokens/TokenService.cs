@@ -8,8 +8,6 @@ namespace Chat.UserService.Tokens;
 /// <summary>Issues ES256 access tokens and checks them: signature, algorithm, issuer, audience, lifetime.</summary>
 public sealed class TokenService
 {
-    /// <summary>Longer tokens are refused unread: no legitimate token of ours comes near it.</summary>
-
     private readonly JwtOptions _options;
     private readonly SigningCredentials _credentials;
     private readonly TokenValidationParameters _validation;
@@ -37,7 +35,8 @@ public sealed class TokenService
 
     public TimeSpan Lifetime => _options.Lifetime;
 
-    public string Issue(string userId, string username)
+    /// <summary>An access token of the user in the given session (its <c>sid</c> claim).</summary>
+    public string Issue(string userId, string username, Guid sessionId)
     {
         var now = _clock.GetUtcNow().UtcDateTime;
         return _handler.CreateToken(new SecurityTokenDescriptor
@@ -52,12 +51,16 @@ public sealed class TokenService
             {
                 [JwtRegisteredClaimNames.Sub] = userId,
                 [JwtRegisteredClaimNames.UniqueName] = username,
+                [JwtRegisteredClaimNames.Sid] = sessionId.ToString(),
                 [JwtRegisteredClaimNames.Jti] = Guid.NewGuid().ToString("N"),
             },
         });
     }
 
-    /// <summary>The token's user and expiry, or null for anything not a valid token of ours.</summary>
+    /// <summary>
+    /// The token's user, session and expiry, or null for anything not a valid token of ours — a
+    /// token without a session (issued before sessions existed) included: it could not be revoked.
+    /// </summary>
     public async Task<ValidatedToken?> ValidateAsync(string token)
     {
         if (string.IsNullOrEmpty(token) || token.Length > TokenLimits.MaxTokenLength)
@@ -71,12 +74,13 @@ public sealed class TokenService
         }
         var userId = result.ClaimsIdentity.FindFirst(JwtRegisteredClaimNames.Sub)?.Value ?? jwt.Subject;
         var username = result.ClaimsIdentity.Name;
-        if (string.IsNullOrEmpty(userId) || string.IsNullOrEmpty(username))
+        var sessionId = result.ClaimsIdentity.FindFirst(JwtRegisteredClaimNames.Sid)?.Value;
+        if (string.IsNullOrEmpty(userId) || string.IsNullOrEmpty(username) || !Guid.TryParse(sessionId, out var session))
         {
             return null;
         }
-        return new ValidatedToken(userId, username, jwt.ValidTo);
+        return new ValidatedToken(userId, username, session, jwt.ValidTo);
     }
 }
 
-public sealed record ValidatedToken(string UserId, string Username, DateTime ExpiresAt);
+public sealed record ValidatedToken(string UserId, string Username, Guid SessionId, DateTime ExpiresAt);
