@@ -39,12 +39,12 @@ public sealed class UserServiceTests(UserServiceFixture fixture) : IClassFixture
 
         var login = await Client.LoginAsync(new LoginRequest { Username = name, Password = Password, ClientAddress = "10.0.0.1" });
         Assert.Equal("Bearer", login.TokenType);
-        Assert.Equal(3600, login.ExpiresIn);
+        Assert.Equal(900, login.ExpiresIn); // 15 minutes: sessions live on through refresh tokens
 
         var validated = await Client.ValidateTokenAsync(new ValidateTokenRequest { Token = login.AccessToken });
         Assert.Equal(registered.User.Id, validated.UserId);
         Assert.Equal(name, validated.Username);
-        Assert.InRange(validated.ExpiresAt.ToDateTime(), DateTime.UtcNow.AddMinutes(59), DateTime.UtcNow.AddMinutes(61));
+        Assert.InRange(validated.ExpiresAt.ToDateTime(), DateTime.UtcNow.AddMinutes(14), DateTime.UtcNow.AddMinutes(16));
     }
 
     [Fact]
@@ -133,6 +133,11 @@ public sealed class UserServiceTests(UserServiceFixture fixture) : IClassFixture
     {
         var key = Key(fixture.Host.SigningKeyPem);
         var now = DateTime.UtcNow;
+        var name = NewName();
+        await Client.RegisterAsync(new RegisterRequest { Username = name, Password = Password });
+        var sid = (await Client.LoginAsync(new LoginRequest { Username = name, Password = Password })).SessionId; // a live session
+        string Token(ECDsaSecurityKey k, DateTime from, DateTime to, string issuer = "chat-user-service", string audience = "chat", string? session = null) =>
+            UserServiceTests.Token(k, from, to, issuer, audience, session ?? sid);
         await ExpectRefused(Token(key, now.AddHours(-2), now.AddHours(-1)));                                  // expired
         await ExpectRefused(Token(key, now.AddHours(1), now.AddHours(2)));                                    // not yet valid
         await ExpectRefused(Token(key, now, now.AddHours(1), issuer: "someone-else"));                        // wrong issuer
@@ -142,6 +147,8 @@ public sealed class UserServiceTests(UserServiceFixture fixture) : IClassFixture
         await Client.ValidateTokenAsync(new ValidateTokenRequest { Token = good });                             // the control: accepted
         await ExpectRefused(good[..^4]);                                                                        // truncated signature
         await ExpectRefused(AlgNone(good));                                                                     // alg: none
+        await ExpectRefused(Token(key, now, now.AddHours(1), session: ""));                                   // no session (a token from before sessions)
+        await ExpectRefused(Token(key, now, now.AddHours(1), session: Guid.NewGuid().ToString()));            // a session that never was
     }
 
     [Fact]
@@ -173,7 +180,7 @@ public sealed class UserServiceTests(UserServiceFixture fixture) : IClassFixture
         return new ECDsaSecurityKey(ecdsa);
     }
 
-    private static string Token(ECDsaSecurityKey key, DateTime notBefore, DateTime expires, string issuer = "chat-user-service", string audience = "chat") =>
+    private static string Token(ECDsaSecurityKey key, DateTime notBefore, DateTime expires, string issuer, string audience, string session) =>
         new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(new SecurityTokenDescriptor
         {
             Issuer = issuer,
@@ -182,7 +189,9 @@ public sealed class UserServiceTests(UserServiceFixture fixture) : IClassFixture
             IssuedAt = notBefore,
             Expires = expires,
             SigningCredentials = new SigningCredentials(key, SecurityAlgorithms.EcdsaSha256),
-            Claims = new Dictionary<string, object> { ["sub"] = Guid.NewGuid().ToString(), ["unique_name"] = "mallory" },
+            Claims = session.Length == 0
+                ? new Dictionary<string, object> { ["sub"] = Guid.NewGuid().ToString(), ["unique_name"] = "mallory" }
+                : new Dictionary<string, object> { ["sub"] = Guid.NewGuid().ToString(), ["unique_name"] = "mallory", ["sid"] = session },
         });
 
     /// <summary>The same claims with the header switched to "alg":"none" and no signature.</summary>
