@@ -64,7 +64,7 @@ public sealed class AccountApiTests(ChatSystem system) : IClassFixture<ChatSyste
         Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
         var token = await ok.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal("Bearer", token.GetProperty("tokenType").GetString());
-        Assert.Equal(3600, token.GetProperty("expiresIn").GetInt32());
+        Assert.Equal(900, token.GetProperty("expiresIn").GetInt32());
         Assert.Equal(3, token.GetProperty("accessToken").GetString()!.Split('.').Length);
 
         var wrong = await http.PostAsJsonAsync("/api/auth/login", new { username = name, password = "wrong password" });
