@@ -10,7 +10,7 @@ using Grpc.Core;
 namespace Chat.UserService.Grpc;
 
 /// <summary>user.v1.UserService: registration, login, token validation, lookup.</summary>
-public sealed partial class UserGrpcService(AccountStore accounts, TokenService tokens, LoginThrottle throttle, ILogger<UserGrpcService> logger)
+public sealed partial class UserGrpcService(AccountStore accounts, TokenService tokens, LoginThrottle throttle, LoginMetrics logins, ILogger<UserGrpcService> logger)
     : Contracts.User.V1.UserService.UserServiceBase
 {
     /// <summary>At most this many names per LookupUsers call (a full group's member list fits).</summary>
@@ -43,6 +43,7 @@ public sealed partial class UserGrpcService(AccountStore accounts, TokenService 
         {
             var seconds = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
             LogThrottled(logger, seconds);
+            logins.Throttled();
             throw new RpcException(
                 new Status(StatusCode.ResourceExhausted, "too many failed logins; try again later"),
                 new Metadata { { GrpcTrailers.RetryAfterSeconds, seconds.ToString(CultureInfo.InvariantCulture) } });
@@ -54,10 +55,12 @@ public sealed partial class UserGrpcService(AccountStore accounts, TokenService 
         {
             throttle.Failed(username, address);
             LogLoginFailed(logger);
+            logins.Failed();
             throw new RpcException(new Status(StatusCode.Unauthenticated, "wrong username or password"));
         }
         throttle.Succeeded(username, address);
         LogLoggedIn(logger, account.Id);
+        logins.Succeeded();
         return new LoginResponse
         {
             AccessToken = tokens.Issue(account.Id.ToString(), account.Username),

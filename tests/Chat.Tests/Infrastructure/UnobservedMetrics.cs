@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using Chat.Edge.Observability;
+using Chat.ServiceDefaults.Discovery;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Chat.Tests.Infrastructure;
@@ -10,4 +11,6 @@ public static class UnobservedMetrics
     private static readonly IMeterFactory Meters = new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>();
 
     public static EdgeMetrics Edge() => new(Meters);
+
+    public static DiscoveryMetrics Discovery() => new(Meters);
 }
