@@ -3,8 +3,9 @@
 # + Redis + ChatService on PostgreSQL, started by scripts/run-local.sh), (2) the relay-only Edge
 # (bench/RelayEdge: the Edge without accounts or store, the ceiling of our WebSocket path) and (3) a minimal Node.js `ws` relay (a
 # peer), each over a sweep of rates to find its maximum; then idle connections; then (4) the full
-# system twice more, telemetry off (Telemetry__Enabled=false) and on (metrics, and every trace
-# exported over OTLP to bench/otlp-sink.py), for telemetry's cost. Writes bench/results/*.json and
+# system three times more, telemetry off (Telemetry__Enabled=false), metrics only (no OTLP
+# endpoint: no spans) and on (metrics, and every trace exported over OTLP to bench/otlp-sink.py),
+# for telemetry's cost. Writes bench/results/*.json and
 # the tables between the markers in docs/benchmarks.md. About half an hour. Needs the ports of
 # run-local.sh free.
 #   BENCH_CONNECTIONS (200)   BENCH_SECONDS (10 per rate)   BENCH_IDLE (15000)
@@ -18,7 +19,6 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 results="$root/bench/results"
 mkdir -p "$results"
-if [ "$parts" = " full relay node telemetry " ]; then rm -f "$results"/*.json; fi
 connections=${BENCH_CONNECTIONS:-200}
 seconds=${BENCH_SECONDS:-10}
 idle=${BENCH_IDLE:-15000}
@@ -27,6 +27,7 @@ relay_rates=${BENCH_RELAY_RATES:-10000 20000 30000 35000 40000 45000 50000 55000
 telemetry_rates=${BENCH_TELEMETRY_RATES:-3000 4000 5000 6000 7000 8000}
 parts=" ${BENCH_PARTS:-full relay node telemetry} "
 runs() { [[ $parts == *" $1 "* ]]; }
+if [ "$parts" = " full relay node telemetry " ]; then rm -f "$results"/*.json; fi
 # Each connection then carries up to a few hundred messages a second; the per-connection limit
 # (20/s) is for people, not for a load generator standing in for thousands of them.
 export Realtime__MessagesPerSecond=100000 Realtime__Burst=100000
@@ -38,6 +39,7 @@ loadgen() { dotnet tools/LoadGen/bin/Release/net10.0/Chat.LoadGen.dll "$@"; }
 wait_http() { for _ in $(seq 1 120); do curl -sf -o /dev/null "$1" && return 0; sleep 1; done; return 1; }
 wait_port() { for _ in $(seq 1 60); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.5; done; return 1; }
 pids_of() { pgrep -f "$1" | paste -sd, -; }
+listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 # sweep NAME PIDS RATES LOADGEN-ARGS...: a short warm-up (JIT, pools; not recorded), then each rate.
 sweep() {
@@ -121,18 +123,22 @@ measure_relay node $! 5902
 fi
 
 if runs telemetry; then
-# Off, then on, each on a fresh system and database; the same sweep, then CPU at one rate that both
+# Off, metrics only, then everything, each on a fresh system and database; the same sweep, then CPU at one rate that both
 # sustain (the lowest of the sweep), which shows the cost where throughput does not.
 full=(--targets http://127.0.0.1:5001,http://127.0.0.1:5002 --pattern spread --connections "$connections")
 low=${telemetry_rates%% *}
-for mode in off on; do
+for mode in off metrics on; do
   say "(4) the full system, telemetry $mode"
   if [ "$mode" = off ]; then
     export Telemetry__Enabled=false
+  elif [ "$mode" = metrics ]; then
+    export Telemetry__Enabled=true
   else
     export Telemetry__Enabled=true OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318 OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf
+    ! listening 4318 || { say "port 4318 (the OTLP sink's) is in use"; exit 1; }
     python3 bench/otlp-sink.py 4318 > "$results/otlp-sink.log" 2>&1 &
     sink_pid=$!
+    wait_port 4318
   fi
   start_full "$results/run-local-telemetry-$mode.log"
   sweep "telemetry-$mode" "$edges" "$telemetry_rates" "${full[@]}"

@@ -1,5 +1,6 @@
 """Telemetry's cost, from (4) of bench/run.sh: the same sweep of the full system with telemetry
-off and on, side by side, and the CPU each part used at the lowest rate of the sweep.
+off, metrics only, and metrics with every message traced, side by side, and the CPU each part
+used at the lowest rate of the sweep.
 
     telemetry_cost.py RESULTS RATES          prints the section (Markdown)
     telemetry_cost.py RESULTS RATES DOC      writes it between DOC's telemetry markers
@@ -14,41 +15,45 @@ from summarize import load, maximum, sustained  # noqa: E402
 START, END = '<!-- telemetry-cost:start -->', '<!-- telemetry-cost:end -->'
 
 
+MODES = (('off', 'off'), ('metrics', 'metrics only'), ('on', 'metrics + traces'))
+
+
 def section(results, rates):
     rates = [int(r) for r in rates.split()]
-    lines = ['| offered/s | off: delivered/s | on: delivered/s | off: delivery p50 / p99 (ms) | on: delivery p50 / p99 (ms) | off: `sent` p99 | on: `sent` p99 |',
-             '|---:|---:|---:|---|---|---:|---:|']
+    modes = [(key, label) for key, label in MODES if load(results, f'telemetry-{key}-{rates[0]}.json')]
+    lines = ['| offered/s | ' + ' | '.join(f'{label}: delivered/s, delivery p50 / p99 (ms)' for _, label in modes) + ' |',
+             '|---:|' + '---|' * len(modes)]
     for rate in rates:
-        off, on = load(results, f'telemetry-off-{rate}.json'), load(results, f'telemetry-on-{rate}.json')
-        if off is None or on is None:
-            continue
         cells = [f'{rate:,}']
-        for r, target in ((off, rate), (on, rate)):
-            cells.append(f"{r['result']['deliveredPerSecond']:,.0f}{' ✓' if sustained(r, target) else ''}")
-        for r in (off, on):
+        for key, _ in modes:
+            r = load(results, f'telemetry-{key}-{rate}.json')
+            if r is None:
+                cells.append('')
+                continue
             d = r['result']['deliveryLatencyMs']
-            cells.append(f"{d['p50']:.1f} / {d['p99']:.1f}")
-        for r in (off, on):
-            cells.append(f"{r['result']['ackLatencyMs']['p99']:.1f}")
+            cells.append(f"{r['result']['deliveredPerSecond']:,.0f}{' ✓' if sustained(r, rate) else ''}, {d['p50']:.1f} / {d['p99']:.1f}")
         lines.append('| ' + ' | '.join(cells) + ' |')
-    top_off, top_on = maximum(results, 'telemetry-off', rates), maximum(results, 'telemetry-on', rates)
-    highest = max(rates)
-    sat_off, sat_on = load(results, f'telemetry-off-{highest}.json'), load(results, f'telemetry-on-{highest}.json')
     lines.append('')
-    lines.append(f'- sustained maximum (✓, as above): off {top_off:,}/s, on {top_on:,}/s')
-    if sat_off and sat_on:
-        a, b = sat_off['result']['deliveredPerSecond'], sat_on['result']['deliveredPerSecond']
-        lines.append(f'- delivered at {highest:,}/s offered (past both maxima, what the system can do): off {a:,.0f}/s, on {b:,.0f}/s, '
-                     f'difference {100 * (a - b) / a:+.1f}% of throughput')
-    cpu_off, cpu_on = load(results, 'telemetry-off-cpu.json'), load(results, 'telemetry-on-cpu.json')
-    if cpu_off and cpu_on:
-        def cores(cpu):
-            return {part: used / cpu['seconds'] for part, used in cpu['cpuSeconds'].items()}
-        off_cores, on_cores = cores(cpu_off), cores(cpu_on)
-        parts = [p for p in on_cores if max(on_cores[p], off_cores.get(p, 0)) >= 0.01]
-        lines.append(f"- CPU at {cpu_off.get('rate', rates[0]):,}/s offered, in cores (off → on): "
-                     + ', '.join(f"{p} {off_cores.get(p, 0):.2f} → {on_cores[p]:.2f}" for p in parts)
-                     + f"; all {sum(off_cores.values()):.2f} → {sum(on_cores.values()):.2f}")
+    lines.append('- sustained maximum (✓: all delivered, delivery p99 ≤ 100 ms): '
+                 + ', '.join(f"{label} {maximum(results, f'telemetry-{key}', rates):,}/s" for key, label in modes))
+    highest = max(rates)
+    base = load(results, f'telemetry-off-{highest}.json')
+    if base:
+        b = base['result']['deliveredPerSecond']
+        parts = []
+        for key, label in modes[1:]:
+            r = load(results, f'telemetry-{key}-{highest}.json')
+            if r:
+                v = r['result']['deliveredPerSecond']
+                parts.append(f'{label} {v:,.0f}/s ({100 * (v - b) / b:+.1f}%)')
+        lines.append(f'- delivered at {highest:,}/s offered (past every maximum: what the system can do): off {b:,.0f}/s, ' + ', '.join(parts))
+    cpus = {key: load(results, f'telemetry-{key}-cpu.json') for key, _ in modes}
+    if all(cpus.values()):
+        cores = {key: {part: used / cpu['seconds'] for part, used in cpu['cpuSeconds'].items()} for key, cpu in cpus.items()}
+        names = [p for p in cores['off'] if p != 'other']
+        lines.append(f"- CPU at {rates[0]:,}/s offered, in cores ({' → '.join(label for _, label in modes)}): "
+                     + '; '.join(f"{p} " + ' → '.join(f"{cores[key].get(p, 0):.2f}" for key, _ in modes) for p in names)
+                     + '; all ' + ' → '.join(f"{sum(cores[key].values()):.2f}" for key, _ in modes))
     return '\n'.join(lines) + '\n'
 
 
