@@ -2,23 +2,32 @@
 # Runs the same LoadGen workload, in one go on this machine, against (1) the full system (two Edges
 # + Redis + ChatService on PostgreSQL, started by scripts/run-local.sh), (2) the relay-only Edge
 # (bench/RelayEdge: the Edge without accounts or store, the ceiling of our WebSocket path) and (3) a minimal Node.js `ws` relay (a
-# peer), each over a sweep of rates to find its maximum; then idle connections. Writes
-# bench/results/*.json and the table between the markers in docs/benchmarks.md. About twenty
-# minutes. Needs the ports of run-local.sh free.
+# peer), each over a sweep of rates to find its maximum; then idle connections; then (4) the full
+# system three times more, telemetry off (Telemetry__Enabled=false), metrics only (no OTLP
+# endpoint: no spans) and on (metrics, and every trace exported over OTLP to bench/otlp-sink.py),
+# for telemetry's cost. Writes bench/results/*.json and
+# the tables between the markers in docs/benchmarks.md. About half an hour. Needs the ports of
+# run-local.sh free.
 #   BENCH_CONNECTIONS (200)   BENCH_SECONDS (10 per rate)   BENCH_IDLE (15000)
 #   BENCH_FULL_RATES ("1000 2000 … 7000")
 #   BENCH_RELAY_RATES ("10000 20000 30000 35000 … 60000 70000"), for the relay-only Edge and Node.js
+#   BENCH_TELEMETRY_RATES ("3000 4000 … 8000"), (4)'s sweep, the same for off and on
+#   BENCH_PARTS ("full relay node telemetry"): the parts to run; docs/benchmarks.md is rewritten
+#                only when all run
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 results="$root/bench/results"
 mkdir -p "$results"
-rm -f "$results"/*.json
 connections=${BENCH_CONNECTIONS:-200}
 seconds=${BENCH_SECONDS:-10}
 idle=${BENCH_IDLE:-15000}
 full_rates=${BENCH_FULL_RATES:-1000 2000 3000 4000 5000 6000 7000}
 relay_rates=${BENCH_RELAY_RATES:-10000 20000 30000 35000 40000 45000 50000 55000 60000 70000}
+telemetry_rates=${BENCH_TELEMETRY_RATES:-3000 4000 5000 6000 7000 8000}
+parts=" ${BENCH_PARTS:-full relay node telemetry} "
+runs() { [[ $parts == *" $1 "* ]]; }
+if [ "$parts" = " full relay node telemetry " ]; then rm -f "$results"/*.json; fi
 # Each connection then carries up to a few hundred messages a second; the per-connection limit
 # (20/s) is for people, not for a load generator standing in for thousands of them.
 export Realtime__MessagesPerSecond=100000 Realtime__Burst=100000
@@ -30,6 +39,7 @@ loadgen() { dotnet tools/LoadGen/bin/Release/net10.0/Chat.LoadGen.dll "$@"; }
 wait_http() { for _ in $(seq 1 120); do curl -sf -o /dev/null "$1" && return 0; sleep 1; done; return 1; }
 wait_port() { for _ in $(seq 1 60); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.5; done; return 1; }
 pids_of() { pgrep -f "$1" | paste -sd, -; }
+listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 # sweep NAME PIDS RATES LOADGEN-ARGS...: a short warm-up (JIT, pools; not recorded), then each rate.
 sweep() {
@@ -56,16 +66,28 @@ measure_relay() {
 dotnet build Chat.sln -c Release -nologo -v quiet
 (cd bench/node-relay && npm install --silent --no-audit --no-fund)
 
+# start_full LOG: the full system (scripts/run-local.sh) on an empty state folder, with this
+# shell's environment; sets local_pid, state and edges.
+start_full() {
+  state=$(mktemp -d /tmp/chat-bench.XXXXXX)
+  chmod 755 "$state"
+  CHAT_STATE_DIR="$state" setsid scripts/run-local.sh > "$1" 2>&1 &
+  local_pid=$!
+  trap 'kill -TERM $local_pid 2>/dev/null || true; rm -rf "$state"' EXIT
+  wait_http http://127.0.0.1:8080/readyz
+  edges=$(pids_of "src/Edge/bin/Release/net10.0/Chat.Edge.dll")
+}
+stop_full() {
+  kill -TERM $local_pid; wait $local_pid 2>/dev/null || true
+  trap - EXIT
+  rm -rf "$state"
+}
+
+if runs full; then
 say "(1) the full system"
 # An empty database every time: the tables of earlier runs (millions of rows, their indexes and
 # dead tuples) made later runs slower than the same code on a fresh one.
-state=$(mktemp -d /tmp/chat-bench.XXXXXX)
-chmod 755 "$state"
-CHAT_STATE_DIR="$state" setsid scripts/run-local.sh > "$results/run-local.log" 2>&1 &
-local_pid=$!
-trap 'kill -TERM $local_pid 2>/dev/null || true; rm -rf "$state"' EXIT
-wait_http http://127.0.0.1:8080/readyz
-edges=$(pids_of "src/Edge/bin/Release/net10.0/Chat.Edge.dll")
+start_full "$results/run-local.log"
 # Idle memory first, while the processes are fresh: after a load run their heaps have free space
 # that new connections fill, and the growth would understate what a connection costs.
 loadgen --targets http://127.0.0.1:5001,http://127.0.0.1:5002 --idle --connections "$idle" --prefix "i$$" --edge-pids "$edges" > "$results/full-idle.json"
@@ -84,19 +106,60 @@ wait $!
 half=$(python3 bench/summarize.py --half-of-max "$results" full "$full_rates")
 say "full at half of its maximum: $half/s"
 loadgen "${full[@]}" --rate "$half" --duration "$seconds" --drain 3 --prefix "fullh$$" --edge-pids "$edges" > "$results/full-half.json"
-kill -TERM $local_pid; wait $local_pid 2>/dev/null || true
-trap - EXIT
-rm -rf "$state"
+stop_full
+fi
 
+if runs relay; then
 say "(2) the relay-only Edge (bench/RelayEdge)"
 (cd bench/RelayEdge/bin/Release/net10.0 && ASPNETCORE_URLS=http://127.0.0.1:5901 ASPNETCORE_ENVIRONMENT=Benchmark \
   Logging__LogLevel__Default=Warning exec dotnet Chat.RelayEdge.dll) > "$results/relay-edge.log" 2>&1 &
 measure_relay relay $! 5901
+fi
 
+if runs node; then
 say "(3) the Node.js ws relay"
 PORT=5902 node bench/node-relay/server.js > "$results/node-relay.log" 2>&1 &
 measure_relay node $! 5902
+fi
 
-say "writing docs/benchmarks.md"
-python3 bench/summarize.py "$results" "$full_rates" "$relay_rates" docs/benchmarks.md
-say "done: bench/results/ and docs/benchmarks.md"
+if runs telemetry; then
+# Off, metrics only, then everything, each on a fresh system and database; the same sweep, then CPU at one rate that both
+# sustain (the lowest of the sweep), which shows the cost where throughput does not.
+full=(--targets http://127.0.0.1:5001,http://127.0.0.1:5002 --pattern spread --connections "$connections")
+low=${telemetry_rates%% *}
+for mode in off metrics on; do
+  say "(4) the full system, telemetry $mode"
+  if [ "$mode" = off ]; then
+    export Telemetry__Enabled=false
+  elif [ "$mode" = metrics ]; then
+    export Telemetry__Enabled=true
+  else
+    export Telemetry__Enabled=true OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318 OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf
+    ! listening 4318 || { say "port 4318 (the OTLP sink's) is in use"; exit 1; }
+    python3 bench/otlp-sink.py 4318 > "$results/otlp-sink.log" 2>&1 &
+    sink_pid=$!
+    wait_port 4318
+  fi
+  start_full "$results/run-local-telemetry-$mode.log"
+  sweep "telemetry-$mode" "$edges" "$telemetry_rates" "${full[@]}"
+  loadgen "${full[@]}" --rate "$low" --duration "$seconds" --drain 3 --prefix "tc$mode$$" --edge-pids "$edges" > /dev/null 2> "$results/telemetry-$mode-cpu.log" &
+  until grep -q "connections open" "$results/telemetry-$mode-cpu.log"; do sleep 0.2; done
+  sleep 2
+  python3 bench/cpu.py "$((seconds - 4))" | python3 -c "import json, sys; d = json.load(sys.stdin); d['rate'] = $low; print(json.dumps(d))" > "$results/telemetry-$mode-cpu.json"
+  wait $!
+  stop_full
+  if [ "$mode" = on ]; then
+    kill -TERM "$sink_pid"; wait "$sink_pid" 2>/dev/null || true
+  fi
+done
+unset Telemetry__Enabled OTEL_EXPORTER_OTLP_ENDPOINT OTEL_EXPORTER_OTLP_PROTOCOL
+python3 bench/telemetry_cost.py "$results" "$telemetry_rates" > "$results/telemetry-cost.md"
+cat "$results/telemetry-cost.md" >&2
+fi
+
+if [ "$parts" = " full relay node telemetry " ]; then
+  say "writing docs/benchmarks.md"
+  python3 bench/summarize.py "$results" "$full_rates" "$relay_rates" docs/benchmarks.md
+  python3 bench/telemetry_cost.py "$results" "$telemetry_rates" docs/benchmarks.md
+fi
+say "done: bench/results/"

@@ -19,6 +19,10 @@ pg_port="${CHAT_POSTGRES_PORT:-55432}"
 redis_port="${CHAT_REDIS_PORT:-56379}"
 user_port=7001
 chat_port=7002
+# HTTP/1.1 beside the gRPC services' h2c ports, for /healthz, /readyz and /metrics (as in compose).
+user_http_port=7101
+chat_http_port=7102
+prometheus_port=9090
 edge_ports=(5001 5002)
 
 state="${CHAT_STATE_DIR:-$root/.local}"
@@ -42,7 +46,7 @@ command -v dotnet >/dev/null || die "the .NET 10 SDK is needed and is not instal
 say "needs PostgreSQL 15, Redis, nginx, envsubst, curl, openssl (apt) and wscat (npm); installing whatever is missing"
 scripts/install-deps.sh
 
-for port in "$http_port" "$pg_port" "$redis_port" "$user_port" "$chat_port" "${edge_ports[@]}"; do
+for port in "$http_port" "$pg_port" "$redis_port" "$user_port" "$chat_port" "$user_http_port" "$chat_http_port" "${edge_ports[@]}"; do
   if listening "$port"; then
     die "port $port is in use (another run-local.sh?); stop that, or choose other ports (CHAT_HTTP_PORT, CHAT_POSTGRES_PORT, CHAT_REDIS_PORT)"
   fi
@@ -145,14 +149,16 @@ postgres_connection="Host=127.0.0.1;Port=$pg_port;Username=postgres"
 
 say "starting UserService on 127.0.0.1:$user_port (gRPC)"
 service user-service UserService \
-  ASPNETCORE_URLS="http://127.0.0.1:$user_port" \
+  Kestrel__Endpoints__Grpc__Url="http://127.0.0.1:$user_port" Kestrel__Endpoints__Grpc__Protocols=Http2 \
+  Kestrel__Endpoints__Http__Url="http://127.0.0.1:$user_http_port" Kestrel__Endpoints__Http__Protocols=Http1 \
   ConnectionStrings__Users="$postgres_connection;Database=chat_users" \
   Jwt__SigningKeyFile="$key_file"
 wait_until user-service curl -sf --http2-prior-knowledge "http://127.0.0.1:$user_port/healthz"
 
 say "starting ChatService on 127.0.0.1:$chat_port (gRPC, PostgreSQL store)"
 service chat-service ChatService \
-  ASPNETCORE_URLS="http://127.0.0.1:$chat_port" \
+  Kestrel__Endpoints__Grpc__Url="http://127.0.0.1:$chat_port" Kestrel__Endpoints__Grpc__Protocols=Http2 \
+  Kestrel__Endpoints__Http__Url="http://127.0.0.1:$chat_http_port" Kestrel__Endpoints__Http__Protocols=Http1 \
   ConnectionStrings__Messages="$postgres_connection;Database=chat_messages" \
   Storage__Provider=Postgres \
   Services__UserService="http://127.0.0.1:$user_port"
@@ -177,6 +183,22 @@ CHAT_GATEWAY_LISTEN="127.0.0.1:$http_port" CHAT_EDGE_ADDRESSES="${edge_addresses
 start nginx "$state/nginx" nginx -p "$state/nginx/" -c "$state/nginx/nginx.conf"
 wait_until nginx curl -sf "http://127.0.0.1:$http_port/readyz"
 
+# --- Prometheus, when Debian's package is installed (optional: apt-get install prometheus) ----
+prometheus_line="Prometheus               not installed (optional: apt-get install prometheus)"
+if command -v prometheus >/dev/null && ! listening "$prometheus_port"; then
+  mkdir -p "$state/prometheus"
+  cat >"$state/prometheus/prometheus.yml" <<EOF
+global: {scrape_interval: 5s}
+scrape_configs:
+  - {job_name: edge, static_configs: [{targets: ["127.0.0.1:${edge_ports[0]}", "127.0.0.1:${edge_ports[1]}"]}]}
+  - {job_name: user-service, static_configs: [{targets: ["127.0.0.1:$user_http_port"]}]}
+  - {job_name: chat-service, static_configs: [{targets: ["127.0.0.1:$chat_http_port"]}]}
+EOF
+  start prometheus "$state/prometheus" prometheus --config.file="$state/prometheus/prometheus.yml" \
+    --storage.tsdb.path="$state/prometheus/data" --web.listen-address="127.0.0.1:$prometheus_port"
+  prometheus_line="Prometheus               http://127.0.0.1:$prometheus_port   (scraping all four)"
+fi
+
 gateway="http://127.0.0.1:$http_port"
 cat <<EOF
 
@@ -188,6 +210,13 @@ cat <<EOF
   ChatService (gRPC, h2c)  127.0.0.1:$chat_port       grpcurl -plaintext 127.0.0.1:$chat_port list
   PostgreSQL               127.0.0.1:$pg_port      psql -h 127.0.0.1 -p $pg_port -U postgres chat_users
   Redis                    127.0.0.1:$redis_port      redis-cli -p $redis_port
+  Metrics (never through the gateway)
+    Edge replica 1         http://127.0.0.1:${edge_ports[0]}/metrics
+    Edge replica 2         http://127.0.0.1:${edge_ports[1]}/metrics
+    UserService            http://127.0.0.1:$user_http_port/metrics
+    ChatService            http://127.0.0.1:$chat_http_port/metrics
+  $prometheus_line
+  Traces                   none until OTEL_EXPORTER_OTLP_ENDPOINT is set (an OTLP receiver, e.g. Jaeger's :4317)
   Logs                     $logs/   (one JSON line per event)
 
   Try it, in another terminal:

@@ -1,9 +1,11 @@
 using Chat.ChatService.Extensions;
 using Chat.ServiceDefaults;
 using Chat.ServiceDefaults.Discovery;
+using Chat.ServiceDefaults.Telemetry;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
+builder.AddTelemetry("chat-service");
 builder.AddGrpcServiceDefaults();
 builder.AddConsulRegistration("chat-service", ConsulCheckKind.Grpc);
 builder.AddConsulDiscovery();

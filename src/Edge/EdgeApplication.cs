@@ -7,6 +7,7 @@ using Chat.Edge.ScaleOut;
 using Chat.Edge.Services;
 using Chat.ServiceDefaults;
 using Chat.ServiceDefaults.Discovery;
+using Chat.ServiceDefaults.Telemetry;
 
 namespace Chat.Edge;
 
@@ -25,6 +26,7 @@ public static class EdgeApplication
     public static WebApplicationBuilder AddEdge(this WebApplicationBuilder builder, Action<IHostApplicationBuilder>? addMessagePath = null)
     {
         builder.AddServiceDefaults();
+        builder.AddTelemetry("edge");
         builder.AddGatewayForwardedHeaders();
         builder.AddConsulRegistration("edge", ConsulCheckKind.Http);
         builder.AddConsulDiscovery();

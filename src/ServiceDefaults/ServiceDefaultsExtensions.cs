@@ -6,6 +6,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Chat.ServiceDefaults.Grpc;
+using Chat.ServiceDefaults.Telemetry;
 
 namespace Chat.ServiceDefaults;
 
@@ -55,7 +56,10 @@ public static class ServiceDefaultsExtensions
         return builder;
     }
 
-    /// <summary><c>/healthz</c> answers while the process runs; <c>/readyz</c> while its dependencies answer.</summary>
+    /// <summary>
+    /// <c>/healthz</c> answers while the process runs; <c>/readyz</c> while its dependencies answer;
+    /// <c>/metrics</c> when telemetry is on (<see cref="TelemetryExtensions.AddTelemetry"/>).
+    /// </summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
@@ -69,6 +73,7 @@ public static class ServiceDefaultsExtensions
                 [HealthStatus.Unhealthy] = StatusCodes.Status503ServiceUnavailable,
             },
         });
+        app.MapMetrics();
         return app;
     }
 

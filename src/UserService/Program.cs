@@ -1,5 +1,6 @@
 using Chat.ServiceDefaults;
 using Chat.ServiceDefaults.Discovery;
+using Chat.ServiceDefaults.Telemetry;
 using Chat.UserService;
 using Chat.UserService.Accounts;
 using Chat.UserService.Grpc;
@@ -9,6 +10,7 @@ try
 {
     var builder = WebApplication.CreateBuilder(args);
     builder.AddServiceDefaults();
+    builder.AddTelemetry("user-service");
     builder.AddGrpcServiceDefaults(o => o.DependencyName = "the user database");
     builder.AddConsulRegistration("user-service", ConsulCheckKind.Grpc);
     builder.AddAccountStore();

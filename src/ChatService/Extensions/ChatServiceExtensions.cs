@@ -1,5 +1,7 @@
 using Chat.ChatService.Groups;
+using System.Diagnostics.Metrics;
 using Chat.ChatService.Grpc;
+using Chat.ChatService.Observability;
 using Chat.ChatService.Storage;
 using Chat.ChatService.Storage.Mongo;
 using Chat.ChatService.Storage.Postgres;
@@ -26,7 +28,10 @@ public static class ChatServiceExtensions
     {
         var configuration = builder.Configuration;
         builder.Services.AddSingleton(TimeProvider.System);
-        switch (StoreProviderSelection.Choose(configuration))
+        var provider = StoreProviderSelection.Choose(configuration);
+        var system = provider == StoreProvider.MongoDb ? "mongodb" : "postgresql";
+        builder.Services.AddSingleton(sp => new ChatServiceMetrics(sp.GetRequiredService<IMeterFactory>(), system));
+        switch (provider)
         {
             case StoreProvider.MongoDb:
                 var mongo = Required(configuration, "MongoDb");

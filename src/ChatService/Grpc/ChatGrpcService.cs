@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using Chat.ChatService.Groups;
 using Chat.ChatService.Messages;
+using Chat.ChatService.Observability;
 using Chat.ChatService.Storage;
 using Chat.ChatService.Users;
 using Chat.Contracts.Chat.V1;
@@ -19,6 +21,7 @@ internal sealed partial class ChatGrpcService(
     IOptions<GroupOptions> groupOptions,
     IConversationStore conversations,
     UserDirectory users,
+    ChatServiceMetrics metrics,
     ILogger<ChatGrpcService> logger) : Contracts.Chat.V1.ChatService.ChatServiceBase
 {
     private readonly GroupOptions _groups = groupOptions.Value;
@@ -38,9 +41,24 @@ internal sealed partial class ChatGrpcService(
         }
 
         var clientId = request.ClientId.Length == 0 ? null : request.ClientId;
-        var result = toGroup
-            ? await conversations.StoreGroupMessageAsync(new NewGroupMessage(request.Sender, request.GroupId, request.Text, clientId), context.CancellationToken)
-            : await store.StoreAsync(new NewMessage(request.Sender, request.Recipient, request.Text, clientId), context.CancellationToken);
+        var conversation = toGroup ? "group" : "direct";
+        var startedAt = Stopwatch.GetTimestamp();
+        using var activity = metrics.StartStore(conversation);
+        StoreResult result;
+        try
+        {
+            result = toGroup
+                ? await conversations.StoreGroupMessageAsync(new NewGroupMessage(request.Sender, request.GroupId, request.Text, clientId), context.CancellationToken)
+                : await store.StoreAsync(new NewMessage(request.Sender, request.Recipient, request.Text, clientId), context.CancellationToken);
+        }
+        catch (Exception e)
+        {
+            metrics.StoreFinished(conversation, e.GetType().Name, duplicate: false, startedAt);
+            activity?.SetStatus(ActivityStatusCode.Error, e.GetType().Name);
+            throw;
+        }
+        metrics.StoreFinished(conversation, "ok", result.Duplicate, startedAt);
+        activity?.SetTag("messaging.message.id", MessageId.Format(result.Message.Id));
         LogStored(logger, MessageId.Format(result.Message.Id), result.Duplicate);
         var response = new StoreMessageResponse
         {

@@ -1,5 +1,6 @@
 using Chat.Contracts;
 using Chat.Edge.Authentication;
+using Chat.Edge.Observability;
 using Chat.Edge.Realtime.Bus;
 using Chat.Edge.Realtime.Connections;
 using Chat.Edge.Realtime.Delivery;
@@ -27,6 +28,7 @@ public static class RealtimeExtensions
             .Validate(o => o.SyncPageSize is >= 1 and <= MessageLimits.MaxSyncPage, $"Realtime: SyncPageSize must be 1 to {MessageLimits.MaxSyncPage}, ChatService's largest page")
             .ValidateOnStart();
         services.AddMemoryCache(o => o.SizeLimit = 200_000);
+        services.AddSingleton<EdgeMetrics>();
         services.AddSingleton<ClientFrameParser>();
         services.AddSingleton<ConnectionRegistry>();
         services.AddSingleton<ILocalDelivery>(sp => sp.GetRequiredService<ConnectionRegistry>());

@@ -66,12 +66,14 @@ public static partial class WebSocketEndpoint
             await presence.ConnectedAsync(user.Username);
         }
         LogConnected(logger, user.Username, registry.ConnectionCount);
+        services.Metrics.ConnectionOpened();
         try
         {
             await connection.RunAsync(http.RequestAborted);
         }
         finally
         {
+            services.Metrics.ConnectionClosed();
             if (registry.Remove(connection))
             {
                 await UnsubscribeAsync(bus, user.Username, logger);

@@ -1,4 +1,5 @@
 using Chat.Edge.Caching;
+using Chat.Edge.Observability;
 using Chat.Edge.Presence;
 using Chat.Edge.Realtime.Bus;
 using Chat.ServiceDefaults;
@@ -36,7 +37,12 @@ public static class ScaleOutExtensions
             .Validate(o => o.OutagePollInterval > TimeSpan.Zero, "Redis: OutagePollInterval must be positive")
             .ValidateOnStart();
         services.AddSingleton<NodeIdentity>();
-        services.AddSingleton<RedisConnection>();
+        services.AddSingleton(sp =>
+        {
+            var redis = ActivatorUtilities.CreateInstance<RedisConnection>(sp);
+            sp.GetRequiredService<EdgeMetrics>().ObserveRedis(() => redis.IsConnected);
+            return redis;
+        });
         services.AddSingleton<RedisFailureLog>();
         services.AddSingleton<RedisMessageBus>();
         services.AddSingleton<IMessageBus>(sp => sp.GetRequiredService<RedisMessageBus>());

@@ -10,7 +10,7 @@ namespace Chat.ServiceDefaults.Discovery;
 /// restart. When Consul cannot be reached the last known instances are kept: a Consul outage must
 /// not take the calls down with it.
 /// </summary>
-public sealed partial class ConsulResolver(string service, ConsulClient consul, IOptions<ConsulOptions> options, ILogger logger) : Resolver
+public sealed partial class ConsulResolver(string service, ConsulClient consul, IOptions<ConsulOptions> options, DiscoveryMetrics metrics, ILogger logger) : Resolver
 {
     private static readonly TimeSpan MinInterval = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(10);
@@ -94,6 +94,7 @@ public sealed partial class ConsulResolver(string service, ConsulClient consul, 
     {
         _hasResult = true;
         LogInstances(logger, service, instances.Count);
+        metrics.Resolved(service, instances.Count);
         _listener?.Invoke(ResolverResult.ForResult([.. instances.Select(i => new BalancerAddress(i.Host, i.Port))]));
     }
 
@@ -122,10 +123,10 @@ public sealed partial class ConsulResolver(string service, ConsulClient consul, 
 }
 
 /// <summary>Makes <c>consul://</c> addresses resolvable by every gRPC channel built with the service provider.</summary>
-public sealed class ConsulResolverFactory(ConsulClient consul, IOptions<ConsulOptions> options, ILoggerFactory loggers) : ResolverFactory
+public sealed class ConsulResolverFactory(ConsulClient consul, IOptions<ConsulOptions> options, DiscoveryMetrics metrics, ILoggerFactory loggers) : ResolverFactory
 {
     public override string Name => "consul";
 
     public override Resolver Create(ResolverOptions resolverOptions) =>
-        new ConsulResolver(resolverOptions.Address.Host, consul, options, loggers.CreateLogger<ConsulResolver>());
+        new ConsulResolver(resolverOptions.Address.Host, consul, options, metrics, loggers.CreateLogger<ConsulResolver>());
 }

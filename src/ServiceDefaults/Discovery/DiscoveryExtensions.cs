@@ -32,6 +32,7 @@ public static class DiscoveryExtensions
     public static IHostApplicationBuilder AddConsulDiscovery(this IHostApplicationBuilder builder)
     {
         builder.AddConsulClient();
+        builder.Services.TryAddSingleton<DiscoveryMetrics>();
         builder.Services.AddSingleton<ResolverFactory, ConsulResolverFactory>();
         builder.Services.ConfigureAll<GrpcClientFactoryOptions>(o => o.ChannelOptionsActions.Add(channel =>
         {

@@ -9,6 +9,7 @@ public static class UserGrpcExtensions
         var throttle = builder.Configuration.GetSection(LoginThrottleOptions.Section).Get<LoginThrottleOptions>() ?? new LoginThrottleOptions();
         builder.Services.AddSingleton(throttle);
         builder.Services.AddSingleton<LoginThrottle>();
+        builder.Services.AddSingleton<LoginMetrics>();
         return builder;
     }
 

@@ -12,7 +12,7 @@ using Microsoft.Extensions.Options;
 namespace Chat.UserService.Grpc;
 
 /// <summary>user.v1.UserService: registration, login and sessions, token validation, lookup.</summary>
-public sealed partial class UserGrpcService(AccountStore accounts, SessionStore sessions, TokenService tokens, LoginThrottle throttle, IOptions<SessionLifetimeOptions> sessionOptions, ILogger<UserGrpcService> logger)
+public sealed partial class UserGrpcService(AccountStore accounts, SessionStore sessions, TokenService tokens, LoginThrottle throttle, LoginMetrics logins, IOptions<SessionLifetimeOptions> sessionOptions, ILogger<UserGrpcService> logger)
     : Contracts.User.V1.UserService.UserServiceBase
 {
     /// <summary>At most this many names per LookupUsers call (a full group's member list fits).</summary>
@@ -45,6 +45,7 @@ public sealed partial class UserGrpcService(AccountStore accounts, SessionStore 
         {
             var seconds = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
             LogThrottled(logger, seconds);
+            logins.Throttled();
             throw new RpcException(
                 new Status(StatusCode.ResourceExhausted, "too many failed logins; try again later"),
                 new Metadata { { GrpcTrailers.RetryAfterSeconds, seconds.ToString(CultureInfo.InvariantCulture) } });
@@ -56,11 +57,13 @@ public sealed partial class UserGrpcService(AccountStore accounts, SessionStore 
         {
             throttle.Failed(username, address);
             LogLoginFailed(logger);
+            logins.Failed();
             throw new RpcException(new Status(StatusCode.Unauthenticated, "wrong username or password"));
         }
         throttle.Succeeded(username, address);
         var (session, refreshToken) = await sessions.StartAsync(account.Id, request.Device.Trim(), context.CancellationToken);
         LogLoggedIn(logger, account.Id, session.Id);
+        logins.Succeeded();
         return Pair(account, session.Id, refreshToken);
     }
 

@@ -42,7 +42,7 @@ public sealed class ConsulLoopFailureTests
         var options = OptionsFor(consul);
         var garbage = consul.AnswerOnce("/v1/health/service/looped", 200, "<html>a proxy's error page</html>");
         var answered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        using var resolver = new ConsulResolver("looped", new ConsulClient(new HttpClient(), options), options, new RecordingLogger<ConsulResolver>());
+        using var resolver = new ConsulResolver("looped", new ConsulClient(new HttpClient(), options), options, UnobservedMetrics.Discovery(), new RecordingLogger<ConsulResolver>());
 
         resolver.Start(result =>
         {
@@ -101,7 +101,7 @@ public sealed class ConsulLoopFailureTests
         await using var consul = await TestConsulServer.StartAsync(requiredToken: "s3cr3t");
         var options = OptionsFor(consul);
         var logger = new RecordingLogger<ConsulResolver>();
-        using var resolver = new ConsulResolver("looped", new ConsulClient(new HttpClient(), options), options, logger);
+        using var resolver = new ConsulResolver("looped", new ConsulClient(new HttpClient(), options), options, UnobservedMetrics.Discovery(), logger);
 
         resolver.Start(_ => { });
 

@@ -32,6 +32,9 @@ public sealed partial class ComposeFileTests
         Assert.Equal(["127.0.0.1:7001:7001"], services["user-service"].Ports);
         Assert.Equal(["127.0.0.1:7002:7002"], services["chat-service"].Ports);
         Assert.Equal(["127.0.0.1:8500:8500"], services["consul"].Ports);
+        Assert.Equal(["127.0.0.1:9090:9090"], services["prometheus"].Ports);
+        Assert.Equal(["127.0.0.1:16686:16686"], services["jaeger"].Ports);
+        Assert.Equal(["127.0.0.1:3000:3000"], services["grafana"].Ports);
         foreach (var (name, service) in services.Where(s => s.Key != "gateway"))
         {
             Assert.All(service.Ports, p => Assert.StartsWith("127.0.0.1:", p, StringComparison.Ordinal));
@@ -42,7 +45,7 @@ public sealed partial class ComposeFileTests
             Assert.True(service.HasHealthCheck, $"{name} has no health check");
         }
         Assert.Equal(
-            ["chat-service", "consul", "edge-1", "edge-2", "gateway", "mongo", "postgres", "redis",
+            ["chat-service", "consul", "edge-1", "edge-2", "gateway", "grafana", "jaeger", "mongo", "postgres", "prometheus", "redis",
              "test-consul", "test-mongo", "test-postgres", "test-redis", "tests", "user-service"],
             services.Keys.Order(StringComparer.Ordinal));
     }

@@ -49,6 +49,22 @@ public sealed class GatewayEdgeTests(EdgeBehindGateway system) : IClassFixture<E
     }
 
     [Theory]
+    [InlineData("/metrics")]
+    [InlineData("/METRICS")]
+    [InlineData("/metrics/")]
+    [InlineData("/%6Detrics")]
+    [InlineData("/api/../metrics")]
+    public async Task Metrics_the_edge_serves_are_not_reachable_through_the_gateway(string path)
+    {
+        using var direct = await GatewayHttp.Client.GetAsync(new Uri(system.Edge.Address, "/metrics"));
+        using var viaGateway = await GatewayHttp.Client.GetAsync(At(path));
+
+        Assert.Equal(200, (int)direct.StatusCode);
+        Assert.Contains("target_info{service_name=\"edge\"", await direct.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        await GatewayHttp.AssertProblemAsync(viaGateway, 404);
+    }
+
+    [Theory]
     [InlineData("/user.v1.UserService/Login")]
     [InlineData("/user.v1.UserService/ValidateToken")]
     [InlineData("/chat.v1.ChatService/StoreMessage")]

@@ -25,6 +25,9 @@ public class ChatSystem : IAsyncLifetime
     /// <summary>Extra Edge settings, set before start.</summary>
     public Dictionary<string, string?> EdgeSettings { get; } = [];
 
+    /// <summary>Extra ChatService settings, set before start.</summary>
+    public Dictionary<string, string?> ChatSettings { get; } = [];
+
     public async Task InitializeAsync()
     {
         var postgres = await PostgresServer.SharedAsync();
@@ -38,7 +41,7 @@ public class ChatSystem : IAsyncLifetime
         };
         // Both start at once: ChatService asks UserService only when a call names a user.
         var usersPort = FreePort.Next();
-        _chatSettings = new Dictionary<string, string?>
+        _chatSettings = new Dictionary<string, string?>(ChatSettings)
         {
             ["ConnectionStrings__Messages"] = messagesDb,
             ["Services__UserService"] = $"http://127.0.0.1:{usersPort}",

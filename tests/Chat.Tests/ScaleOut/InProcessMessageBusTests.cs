@@ -1,4 +1,5 @@
 using Chat.Edge.Realtime.Bus;
+using Chat.Tests.Infrastructure;
 
 namespace Chat.Tests.ScaleOut;
 
@@ -10,7 +11,7 @@ public sealed class InProcessMessageBusTests : MessageBusContract
     public InProcessMessageBusTests()
     {
         var delivery = new RecordingDelivery();
-        _only = new BusReplica(new InProcessMessageBus(delivery), delivery);
+        _only = new BusReplica(new InProcessMessageBus(delivery, UnobservedMetrics.Edge()), delivery);
     }
 
     protected override Task<BusReplica> StartReplicaAsync() => Task.FromResult(_only);

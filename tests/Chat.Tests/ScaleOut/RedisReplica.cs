@@ -1,5 +1,6 @@
 using Chat.Edge.Realtime.Bus;
 using Chat.Edge.ScaleOut;
+using Chat.Tests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
@@ -35,7 +36,7 @@ public sealed class RedisReplica : IAsyncDisposable
         var connection = new RedisConnection(options, node, NullLogger<RedisConnection>.Instance);
         var failures = new RedisFailureLog(options, NullLogger<RedisFailureLog>.Instance);
         var delivery = new RecordingDelivery();
-        var bus = new RedisMessageBus(connection, delivery, node, failures, NullLogger<RedisMessageBus>.Instance);
+        var bus = new RedisMessageBus(connection, delivery, node, failures, UnobservedMetrics.Edge(), NullLogger<RedisMessageBus>.Instance);
         return new RedisReplica(connection, bus, failures, delivery);
     }
 

@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
+using Chat.ChatService.Observability;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -39,7 +41,7 @@ public sealed class GroupCommitMessageStore : IMessageStore, IAsyncDisposable
     public async Task<StoreResult> StoreAsync(NewMessage message, CancellationToken cancellationToken)
     {
         await _database.InitializeAsync(cancellationToken);
-        var pending = new Pending(message, cancellationToken);
+        var pending = new Pending(message, cancellationToken, Activity.Current?.Context ?? default);
         if (!_queue.Writer.TryWrite(pending))
         {
             throw new StoreUnavailableException("the service is stopping");
@@ -85,6 +87,7 @@ public sealed class GroupCommitMessageStore : IMessageStore, IAsyncDisposable
 
     private async Task WriteAsync(List<Pending> batch)
     {
+        using var activity = StartBatch(batch);
         List<NewMessage> messages = [.. batch.Select(p => p.Message)];
         // The batch is abandoned (its transaction cancelled) once every caller in it has given up:
         // a lone caller's deadline reaches the database as it would unbatched.
@@ -149,6 +152,23 @@ public sealed class GroupCommitMessageStore : IMessageStore, IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The batch's span, and with it the database calls under it: in the trace of the oldest store
+    /// it holds, linked to the others' (a span has one parent; each of their traces shows the link).
+    /// </summary>
+    private static Activity? StartBatch(List<Pending> batch)
+    {
+        if (!ChatServiceMetrics.Activities.HasListeners())
+        {
+            return null;
+        }
+        var links = batch.Skip(1).Where(p => p.Trace != default).Select(p => new ActivityLink(p.Trace));
+        var activity = ChatServiceMetrics.Activities.StartActivity("chat store batch", ActivityKind.Internal, batch[0].Trace, links: links);
+        activity?.SetTag("db.system.name", "postgresql");
+        activity?.SetTag("messaging.batch.message_count", batch.Count);
+        return activity;
+    }
+
     private static void Fail(List<Pending> batch, Exception e)
     {
         foreach (var pending in batch)
@@ -163,7 +183,8 @@ public sealed class GroupCommitMessageStore : IMessageStore, IAsyncDisposable
         await Task.WhenAll(_writers);
     }
 
-    private sealed record Pending(NewMessage Message, CancellationToken CallerGone)
+    /// <param name="Trace">The caller's span, which the batch that writes the message joins or links.</param>
+    private sealed record Pending(NewMessage Message, CancellationToken CallerGone, ActivityContext Trace)
     {
         public TaskCompletionSource<StoreResult> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }

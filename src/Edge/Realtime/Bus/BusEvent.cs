@@ -12,8 +12,9 @@ public sealed class BusEvent
     private byte[]? _frame;
 
     /// <summary>A stored message for the user, with its place in the user's stream.</summary>
-    public static BusEvent ForMessage(string id, string previousId, string from, string? to, string? group, string text, DateTime sentAt) =>
-        new() { Kind = BusEventKind.Message, Id = id, PreviousId = previousId, From = from, To = to, Group = group, Text = text, SentAt = sentAt };
+    /// <param name="traceParent">The W3C trace context of the message's publish (null when untraced).</param>
+    public static BusEvent ForMessage(string id, string previousId, string from, string? to, string? group, string text, DateTime sentAt, string? traceParent = null) =>
+        new() { Kind = BusEventKind.Message, Id = id, PreviousId = previousId, From = from, To = to, Group = group, Text = text, SentAt = sentAt, TraceParent = traceParent };
 
     /// <summary>
     /// "Your connections may have missed something: read the store after what you last wrote."
@@ -51,6 +52,12 @@ public sealed class BusEvent
 
     /// <summary>For a read receipt: the id read up to.</summary>
     public string? UpTo { get; init; }
+
+    /// <summary>
+    /// A <c>traceparent</c> (W3C Trace Context): the replicas that deliver the message continue its
+    /// trace across Redis. Absent when the send was not traced; replicas without telemetry ignore it.
+    /// </summary>
+    public string? TraceParent { get; init; }
 
     /// <summary>Read receipts and typing are not part of the ordered message stream.</summary>
     [JsonIgnore]

@@ -1,3 +1,4 @@
+using Chat.Edge.Observability;
 using Chat.Edge.ScaleOut;
 using StackExchange.Redis;
 
@@ -16,6 +17,7 @@ public sealed partial class RedisMessageBus(
     ILocalDelivery local,
     NodeIdentity node,
     RedisFailureLog failures,
+    EdgeMetrics metrics,
     ILogger<RedisMessageBus> logger) : IMessageBus
 {
     /// <summary>
@@ -23,6 +25,9 @@ public sealed partial class RedisMessageBus(
     /// Past this many, the rest get their messages with their next message or reconnect.
     /// </summary>
     public const int MaxMissedRecipients = 10_000;
+
+    /// <summary>The bus's <c>messaging.system</c> in metrics.</summary>
+    public const string MessagingSystem = "redis";
 
     private readonly Lock _gate = new();
     private readonly Dictionary<string, UserChannel> _channels = new(StringComparer.Ordinal);
@@ -36,10 +41,12 @@ public sealed partial class RedisMessageBus(
         {
             // Awaited: one publish in flight per sending connection, in the order it sends.
             await redis.Subscriber.PublishAsync(RedisChannels.User(user), new BusEnvelope(node.Id, busEvent).ToUtf8Json());
+            metrics.Published(MessagingSystem, errorType: null);
         }
         catch (Exception e) when (RedisFailureLog.IsRedisFailure(e))
         {
             // Never the sender's problem: the message is stored and the sender gets `sent`.
+            metrics.Published(MessagingSystem, e.GetType().Name);
             failures.Report("publish", e);
             RememberMissed(user);
         }

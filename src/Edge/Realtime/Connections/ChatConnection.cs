@@ -1,6 +1,8 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Net.WebSockets;
 using System.Text.Unicode;
+using Chat.Edge.Observability;
 using Chat.Edge.Realtime.Bus;
 using Chat.Edge.Realtime.Delivery;
 using Chat.Edge.Realtime.Frames;
@@ -15,7 +17,9 @@ namespace Chat.Edge.Realtime.Connections;
 /// A client that does not read fills the queue and is cut off with 1008; nothing buffers without
 /// bound. The pump runs only while there is something to write: an idle connection holds no
 /// queue and no waiting writer task (most connections are idle, and each byte is paid per
-/// connection; docs/benchmarks.md).
+/// connection; docs/benchmarks.md). Both loops run without a current activity: each message
+/// on the connection is a trace of its own (<see cref="EdgeActivities"/>), not a child of the
+/// hours-long <c>/ws</c> request or of whichever send happened to start the pump.
 /// </summary>
 public sealed partial class ChatConnection
 {
@@ -25,6 +29,7 @@ public sealed partial class ChatConnection
     private readonly ConnectionServices _services;
     private readonly RealtimeOptions _options;
     private readonly ILogger _logger;
+    private readonly EdgeMetrics _metrics;
     private readonly CancellationTokenSource _pumpStop = new();
 
     // The outgoing queue and the pump's state, under _gate. _queue is null while empty. _pumping:
@@ -64,6 +69,7 @@ public sealed partial class ChatConnection
         _services = services;
         _options = services.Options;
         _logger = services.Logger;
+        _metrics = services.Metrics;
         User = user;
         TokenExpiresAt = tokenExpiresAt;
         _lastDelivered = startAfter;
@@ -83,7 +89,7 @@ public sealed partial class ChatConnection
             RequestCatchUp();
             return;
         }
-        Enqueue(new Outgoing(null, busEvent));
+        Enqueue(new Outgoing(null, busEvent, null));
     }
 
     /// <summary>
@@ -95,13 +101,14 @@ public sealed partial class ChatConnection
     {
         if (Interlocked.Exchange(ref _catchUpQueued, 1) == 0)
         {
-            Enqueue(new Outgoing(null, BusEvent.CatchUp));
+            Enqueue(new Outgoing(null, BusEvent.CatchUp, null));
         }
     }
 
     /// <summary>Runs the connection until it closes; never throws for anything the client did.</summary>
     public async Task RunAsync(CancellationToken aborted)
     {
+        Activity.Current = null;
         lock (_gate)
         {
             StartPumpLocked(catchUpFirst: true);
@@ -132,11 +139,25 @@ public sealed partial class ChatConnection
                 closing = _pump; // the last pump started is the one that closes
             }
             await closing;
+            DiscardQueue();
             if (closeWrittenByFramework)
             {
                 await LingerAsync(aborted);
             }
             _socket.Abort();
+        }
+    }
+
+    /// <summary>What was still queued when the connection closed is never written: uncounted from the queue depth.</summary>
+    private void DiscardQueue()
+    {
+        lock (_gate)
+        {
+            for (var left = _queue?.Count ?? 0; left > 0; left--)
+            {
+                _metrics.FrameDequeued();
+            }
+            _queue = null;
         }
     }
 
@@ -193,6 +214,7 @@ public sealed partial class ChatConnection
             if (_queue.Count < _options.OutgoingQueueLimit)
             {
                 _queue.Enqueue(outgoing);
+                _metrics.FrameQueued();
                 if (!_pumping)
                 {
                     StartPumpLocked(catchUpFirst: false);
@@ -201,6 +223,7 @@ public sealed partial class ChatConnection
             }
         }
         LogSlowReader(_logger, User, _options.OutgoingQueueLimit);
+        _metrics.SlowReaderCut();
         RequestClose(WebSocketCloseStatus.PolicyViolation, "too slow: the outgoing queue is full");
     }
 
@@ -227,6 +250,7 @@ public sealed partial class ChatConnection
             if (_queue is { Count: > 0 } queue)
             {
                 next = queue.Dequeue();
+                _metrics.FrameDequeued();
                 if (queue.Count == 0)
                 {
                     _queue = null; // an idle connection holds no queue
@@ -239,7 +263,10 @@ public sealed partial class ChatConnection
         }
     }
 
-    private void Reply(byte[] frame) => Enqueue(new Outgoing(frame, null));
+    /// <param name="type">The frame's type, for the frame counter: sent, error.</param>
+    private void Reply(byte[] frame, string type) => Enqueue(new Outgoing(frame, null, type));
+
+    private void ReplySent(byte[] frame) => Reply(frame, "sent");
 
     private CancellationTokenSource? ScheduleCloseAtTokenExpiry()
     {
@@ -347,22 +374,31 @@ public sealed partial class ChatConnection
     {
         if (!_rate.TryTake())
         {
+            _metrics.FrameReceived("rate_limited");
             AnswerError(ErrorCodes.RateLimited, $"at most {_options.MessagesPerSecond} messages a second (bursts of {_options.Burst})", clientId: null);
             return;
         }
         var parsed = type == WebSocketMessageType.Binary
             ? new InvalidFrame(ErrorCodes.InvalidFrame, "binary frames are not supported; send text")
             : _services.Parser.Parse(frame.Span);
+        _metrics.FrameReceived(parsed switch
+        {
+            SendFrame => "send",
+            ReadFrame => "read",
+            TypingFrame => "typing",
+            _ => "invalid",
+        });
         var answer = parsed switch
         {
             InvalidFrame invalid => Answer.Error(invalid.Code, invalid.Message, invalid.ClientId),
-            SendFrame send => await _services.Sender.SendAsync(User, send, Reply, aborted),
+            SendFrame send => await _services.Sender.SendAsync(User, send, ReplySent, aborted),
             ReadFrame read => await _services.Signals.ReadAsync(User, read, aborted),
             TypingFrame typing => await _services.Signals.TypingAsync(User, typing, aborted),
             _ => Answer.Error(ErrorCodes.InvalidFrame, "this frame type is not supported", clientId: null),
         };
-        if (answer.IsError)
+        if (answer.ErrorCode is { } code)
         {
+            _metrics.ErrorAnswered(code);
             CountError();
         }
         else
@@ -371,14 +407,15 @@ public sealed partial class ChatConnection
         }
         if (answer.Frame is { } frameOut)
         {
-            Reply(frameOut);
+            Reply(frameOut, answer.IsError ? "error" : "answer");
         }
     }
 
     private void AnswerError(string code, string message, string? clientId)
     {
+        _metrics.ErrorAnswered(code);
         CountError();
-        Reply(ServerFrames.Error(code, message, clientId));
+        Reply(ServerFrames.Error(code, message, clientId), "error");
     }
 
     private void CountError()
@@ -394,12 +431,13 @@ public sealed partial class ChatConnection
 
     private async Task PumpAsync(bool catchUpFirst)
     {
+        Activity.Current = null;
         var stop = _pumpStop.Token;
         try
         {
             if (catchUpFirst)
             {
-                await CatchUpAsync(_lastDelivered, stop); // still the start: the first pump writes nothing before this
+                await CatchUpAsync(_lastDelivered, "connect", stop); // still the start: the first pump writes nothing before this
             }
             while (true)
             {
@@ -414,6 +452,7 @@ public sealed partial class ChatConnection
                 if (outgoing.Frame is not null)
                 {
                     await WriteAsync(outgoing.Frame, stop);
+                    _metrics.FrameSent(outgoing.Type!);
                 }
                 else if (outgoing.Event is { } live)
                 {
@@ -453,23 +492,26 @@ public sealed partial class ChatConnection
         {
             // Cleared before the read: a request from now on may concern a message it misses.
             Volatile.Write(ref _catchUpQueued, 0);
-            await CatchUpAsync(_lastDelivered, stop);
+            await CatchUpAsync(_lastDelivered, "bus", stop);
             return;
         }
         if (live.IsEphemeral)
         {
             await WriteAsync(live.Frame, stop); // receipts and typing: live only, outside the id order
+            _metrics.FrameSent(live.Kind == BusEventKind.Read ? "read" : "typing");
             return;
         }
         if (string.CompareOrdinal(live.Id, _lastDelivered) <= 0)
         {
             return; // already written, by the catch-up or an earlier gap fill
         }
+        using var activity = EdgeActivities.StartDeliver(live.TraceParent, live.Id);
         if (!string.Equals(live.PreviousId, _lastDelivered, StringComparison.Ordinal))
         {
             // Something before this message has not reached us yet (still in flight on another
             // replica, or lost by the bus): the store has it, since ids become visible in order.
-            await CatchUpAsync(_lastDelivered, stop);
+            _metrics.GapFilled();
+            await CatchUpAsync(_lastDelivered, "gap", stop);
             if (string.CompareOrdinal(live.Id, _lastDelivered) <= 0)
             {
                 return;
@@ -477,23 +519,27 @@ public sealed partial class ChatConnection
             LogNotInStore(_logger, User, live.Id);
         }
         await DeliverAsync(live.Id, live.Frame, stop);
+        _metrics.MessageDelivered(fromStore: false);
     }
 
     /// <summary>
     /// Writes every stored message to the user after <paramref name="after"/>, oldest first.
     /// Retries while ChatService is unavailable; live events wait in the queue meanwhile.
     /// </summary>
-    private async Task CatchUpAsync(string after, CancellationToken stop)
+    /// <param name="reason">Why, for the page counter: connect, gap, bus.</param>
+    private async Task CatchUpAsync(string after, string reason, CancellationToken stop)
     {
         var cursor = after;
         while (true)
         {
             var page = await _services.Inbox.SyncAsync(User, cursor, _options.SyncPageSize, stop);
+            _metrics.CatchUpPageRead(reason);
             foreach (var message in page.Messages)
             {
                 if (string.CompareOrdinal(message.Id, _lastDelivered) > 0)
                 {
                     await DeliverAsync(message.Id, message.Frame, stop);
+                    _metrics.MessageDelivered(fromStore: true);
                 }
             }
             if (!page.HasMore || page.Messages.Count == 0)
@@ -507,6 +553,7 @@ public sealed partial class ChatConnection
     private async Task DeliverAsync(string id, byte[] frame, CancellationToken stop)
     {
         await WriteAsync(frame, stop);
+        _metrics.FrameSent("message");
         _lastDelivered = id;
         _services.DeliveryMarks.Advance(User, id);
     }
@@ -532,8 +579,11 @@ public sealed partial class ChatConnection
         }
     }
 
-    /// <summary>A frame ready to write, or a live event that still needs its place in the stream checked.</summary>
-    private readonly record struct Outgoing(byte[]? Frame, BusEvent? Event);
+    /// <summary>
+    /// A frame ready to write (with its type, for the frame counter), or a live event that still
+    /// needs its place in the stream checked.
+    /// </summary>
+    private readonly record struct Outgoing(byte[]? Frame, BusEvent? Event, string? Type);
 
     private enum PumpStep
     {

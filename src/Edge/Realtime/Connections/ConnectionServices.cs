@@ -1,3 +1,4 @@
+using Chat.Edge.Observability;
 using Chat.Edge.Realtime.Delivery;
 using Chat.Edge.Realtime.Frames;
 using Chat.Edge.Realtime.Sending;
@@ -13,6 +14,7 @@ public sealed class ConnectionServices(
     IConversationSignals signals,
     IInbox inbox,
     IDeliveryMarks deliveryMarks,
+    EdgeMetrics metrics,
     ILoggerFactory loggers)
 {
     public RealtimeOptions Options { get; } = options.Value;
@@ -21,5 +23,6 @@ public sealed class ConnectionServices(
     public IConversationSignals Signals { get; } = signals;
     public IInbox Inbox { get; } = inbox;
     public IDeliveryMarks DeliveryMarks { get; } = deliveryMarks;
+    public EdgeMetrics Metrics { get; } = metrics;
     public ILogger Logger { get; } = loggers.CreateLogger<ChatConnection>();
 }

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using Chat.Contracts.Chat.V1;
+using Chat.Edge.Observability;
 using Chat.Edge.Realtime.Bus;
 using Chat.Edge.Realtime.Frames;
 using Grpc.Core;
@@ -16,6 +18,7 @@ public sealed partial class MessageSender(
     RecipientDirectory recipients,
     IMessageBus bus,
     IOptions<RealtimeOptions> options,
+    EdgeMetrics metrics,
     ILogger<MessageSender> logger) : IMessagePath
 {
     // Marks idempotency keys the Edge made up for sends without a clientId, so a retry after a
@@ -30,10 +33,28 @@ public sealed partial class MessageSender(
     /// copy of a group message.</param>
     public async Task<Answer> SendAsync(string sender, SendFrame frame, Action<byte[]> reply, CancellationToken aborted)
     {
-        if (frame.Group is { } group)
+        var startedAt = Stopwatch.GetTimestamp();
+        var conversation = frame.Group is null ? EdgeMetrics.Conversation.Direct : EdgeMetrics.Conversation.Group;
+        using var activity = EdgeActivities.StartSend(conversation);
+        void Acknowledge(byte[] sent)
         {
-            return await SendToGroupAsync(sender, group, frame, reply, aborted);
+            reply(sent);
+            metrics.MessageSent(conversation);
+            metrics.SendAnswered(conversation, "ok", startedAt);
         }
+        var answer = frame.Group is { } group
+            ? await SendToGroupAsync(sender, group, frame, Acknowledge, aborted)
+            : await SendDirectAsync(sender, frame, Acknowledge, aborted);
+        if (answer.ErrorCode is { } code)
+        {
+            metrics.SendAnswered(conversation, code, startedAt);
+            activity?.SetStatus(ActivityStatusCode.Error, code);
+        }
+        return answer;
+    }
+
+    private async Task<Answer> SendDirectAsync(string sender, SendFrame frame, Action<byte[]> reply, CancellationToken aborted)
+    {
         var recipient = frame.To!;
         try
         {
@@ -46,7 +67,9 @@ public sealed partial class MessageSender(
             reply(ServerFrames.Sent(message.Id, frame.ClientId, recipient, group: null, message.SentAt.ToDateTime()));
             // Published even when it is a retry's duplicate: the first attempt may have been stored
             // with its answer lost (and so never published). Connections drop ids they have already.
-            await PublishAsync(recipient, stored);
+            using var publish = EdgeActivities.StartPublish(message.Id, recipients: 1);
+            await PublishAsync(recipient, BusEvent.ForMessage(message.Id, stored.PreviousId, message.Sender, recipient, group: null,
+                message.Text, message.SentAt.ToDateTime(), EdgeActivities.TraceParentOf(publish)));
             return Answer.Silent;
         }
         catch (RpcException e)
@@ -70,10 +93,12 @@ public sealed partial class MessageSender(
             var members = stored.MemberPreviousIds.Count > 0
                 ? stored.MemberPreviousIds
                 : await UnknownPlacesAsync(sender, group, aborted);
+            using var publish = EdgeActivities.StartPublish(message.Id, members.Count);
+            var traceParent = EdgeActivities.TraceParentOf(publish);
             // All members at once (Redis pipelines the publishes): a member's order is kept because
             // this sender's next message is published only after this one is out to everybody.
             await Task.WhenAll(members.Select(member => PublishAsync(member.Key,
-                BusEvent.ForMessage(message.Id, member.Value, message.Sender, to: null, group, message.Text, message.SentAt.ToDateTime()))));
+                BusEvent.ForMessage(message.Id, member.Value, message.Sender, to: null, group, message.Text, message.SentAt.ToDateTime(), traceParent))));
             return Answer.Silent;
         }
         catch (RpcException e) when (e.StatusCode is StatusCode.NotFound or StatusCode.PermissionDenied)
@@ -116,12 +141,6 @@ public sealed partial class MessageSender(
                 await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt), aborted);
             }
         }
-    }
-
-    private Task PublishAsync(string recipient, StoreMessageResponse stored)
-    {
-        var message = stored.Message;
-        return PublishAsync(recipient, BusEvent.ForMessage(message.Id, stored.PreviousId, message.Sender, recipient, group: null, message.Text, message.SentAt.ToDateTime()));
     }
 
     private async Task PublishAsync(string recipient, BusEvent busEvent)
