@@ -24,12 +24,20 @@ public static partial class WebSocketEndpoint
         IPresence presence,
         ConnectionServices services,
         IOptions<RealtimeOptions> options,
+        IHostApplicationLifetime lifetime,
         ILogger<ChatConnection> logger)
     {
         if (!http.WebSockets.IsWebSocketRequest)
         {
             return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Bad Request",
                 detail: "GET /ws expects a WebSocket upgrade.");
+        }
+        if (lifetime.ApplicationStopping.IsCancellationRequested)
+        {
+            // Kestrel listens until the end of the shutdown: a client answered 503 goes to another
+            // replica now, instead of being upgraded only to be closed with 1001.
+            return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Service Unavailable",
+                detail: "This replica is shutting down; connect again.");
         }
         var check = await authenticator.AuthenticateAsync(http);
         if (check.User is not { } user)

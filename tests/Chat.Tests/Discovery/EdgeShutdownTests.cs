@@ -40,6 +40,74 @@ public sealed class EdgeShutdownTests
         Assert.Contains(edge.Process.Output, l => l.Contains("Deregistered", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task Websockets_upgraded_while_the_edge_stops_are_closed_with_1001_too()
+    {
+        await using var consul = await TestConsulServer.StartAsync();
+        await using var edge = await ServiceProcess.StartRelayEdgeAsync(new Dictionary<string, string?>
+        {
+            ["Consul__Address"] = consul.Address.ToString(),
+        });
+        var id = $"edge-127.0.0.1-{edge.Address.Port}";
+        await ConsulDiscoveryTests.Eventually(() => consul.ServiceIds.Contains(id));
+        var upgraded = new List<ClientWebSocket>();
+        var firstFew = new TaskCompletionSource();
+        // Connects one client after another until the Edge stops upgrading: some of them land
+        // while it stops, after it closed the connections it had.
+        var connecting = Task.Run(async () =>
+        {
+            for (var i = 0; ; i++)
+            {
+                var socket = new ClientWebSocket();
+                try
+                {
+                    await socket.ConnectAsync(new Uri($"ws://{edge.Address.Authority}/ws?user=u{i}"), CancellationToken.None);
+                }
+                catch (WebSocketException)
+                {
+                    socket.Dispose();
+                    return i; // refused (503 while stopping) or no longer listening
+                }
+                lock (upgraded)
+                {
+                    upgraded.Add(socket);
+                }
+                if (i == 3)
+                {
+                    firstFew.SetResult();
+                }
+            }
+        });
+        await firstFew.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        using var withinGrace = new CancellationTokenSource(DockerGrace);
+
+        var stopped = edge.Process.StopAsync(grace: TimeSpan.FromSeconds(40));
+        await connecting.WaitAsync(withinGrace.Token);
+        ClientWebSocket[] sockets;
+        lock (upgraded)
+        {
+            sockets = [.. upgraded];
+        }
+        var closes = await Task.WhenAll(sockets.Select(async s =>
+        {
+            try
+            {
+                return await ReadUntilCloseAsync(s, withinGrace.Token);
+            }
+            catch (WebSocketException)
+            {
+                return null; // dropped without a close frame
+            }
+        }));
+        await stopped.WaitAsync(withinGrace.Token);
+
+        Assert.All(closes, status => Assert.Equal(WebSocketCloseStatus.EndpointUnavailable, status));
+        foreach (var socket in sockets)
+        {
+            socket.Dispose();
+        }
+    }
+
     private static async Task<WebSocketCloseStatus?> ReadUntilCloseAsync(ClientWebSocket socket, CancellationToken cancellationToken)
     {
         var buffer = new byte[16 * 1024];

@@ -15,6 +15,10 @@ public sealed class ConnectionRegistry : ILocalDelivery
     private readonly ConcurrentDictionary<string, UserConnections> _users =
         new(Environment.ProcessorCount * 4, capacity: 1024, StringComparer.Ordinal);
 
+    // Set once by CloseAll: a connection added afterwards (upgraded while the replica stops) is
+    // closed as it joins, or it would be left for Kestrel to drop without a close frame.
+    private CloseRequest? _closedWith;
+
     public int UserCount => _users.Count;
 
     public int ConnectionCount => _users.Values.Sum(u => u.Connections.Length);
@@ -25,6 +29,7 @@ public sealed class ConnectionRegistry : ILocalDelivery
         while (true)
         {
             var user = _users.GetOrAdd(connection.User, static u => new UserConnections());
+            bool first;
             lock (user)
             {
                 if (user.Removed)
@@ -32,8 +37,21 @@ public sealed class ConnectionRegistry : ILocalDelivery
                     continue; // raced with the removal of the user's last connection; take a fresh entry
                 }
                 user.Connections = [.. user.Connections, connection];
-                return user.Connections.Length == 1;
+                first = user.Connections.Length == 1;
             }
+            CloseIfClosedAll(connection);
+            return first;
+        }
+    }
+
+    private void CloseIfClosedAll(ChatConnection connection)
+    {
+        // A full fence between publishing the connection and reading the flag (CloseAll does the
+        // converse): either CloseAll's snapshot holds this connection or this read sees the flag.
+        Interlocked.MemoryBarrier();
+        if (Volatile.Read(ref _closedWith) is { } close)
+        {
+            connection.RequestClose(close.Status, close.Description);
         }
     }
 
@@ -90,9 +108,13 @@ public sealed class ConnectionRegistry : ILocalDelivery
         return connections.Count;
     }
 
-    /// <summary>Asks every open connection to close with <paramref name="status"/>; returns how many were asked.</summary>
+    /// <summary>
+    /// Asks every open connection, and every one added from now on, to close with
+    /// <paramref name="status"/>; returns how many were open.
+    /// </summary>
     public int CloseAll(WebSocketCloseStatus status, string description)
     {
+        Interlocked.Exchange(ref _closedWith, new CloseRequest(status, description));
         var connections = Connections;
         foreach (var connection in connections)
         {
@@ -111,6 +133,8 @@ public sealed class ConnectionRegistry : ILocalDelivery
             }
         }
     }
+
+    private sealed record CloseRequest(WebSocketCloseStatus Status, string Description);
 
     private sealed class UserConnections
     {
