@@ -14,6 +14,7 @@ else
   sed -e "s/^POSTGRES_PASSWORD=.*/POSTGRES_PASSWORD=$(openssl rand -hex 24)/" \
       -e "s/^REDIS_PASSWORD=.*/REDIS_PASSWORD=$(openssl rand -hex 24)/" \
       -e "s/^GRAFANA_ADMIN_PASSWORD=.*/GRAFANA_ADMIN_PASSWORD=$(openssl rand -hex 24)/" \
+      -e "s|^EDGE_CACHE_KEY=.*|EDGE_CACHE_KEY=$(openssl rand -base64 32)|" \
       .env.example >.env
   chmod 600 .env
   echo "init-env: wrote .env with random passwords" >&2

@@ -30,6 +30,7 @@ logs="$state/logs"
 pg_bin=/usr/lib/postgresql/15/bin
 pg_dir="$state/postgres"
 key_file="$state/keys/jwt-signing-key.pem"
+cache_key_file="$state/keys/edge-cache-key"
 
 say() { printf 'run-local: %s\n' "$*" >&2; }
 die() {
@@ -136,6 +137,11 @@ if [ ! -f "$key_file" ]; then
   openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$key_file" 2>/dev/null
   chmod 600 "$key_file"
 fi
+if [ ! -f "$cache_key_file" ]; then
+  say "creating the Edges' shared-cache signing key $cache_key_file"
+  openssl rand -base64 32 >"$cache_key_file"
+  chmod 600 "$cache_key_file"
+fi
 
 # --- The services --------------------------------------------------------------------------------
 # Each runs from its build folder, where its appsettings.json is (the gRPC services' HTTP/2 default).
@@ -172,7 +178,8 @@ for i in "${!edge_ports[@]}"; do
     ASPNETCORE_URLS="http://127.0.0.1:$port" \
     Services__UserService="http://127.0.0.1:$user_port" \
     Services__ChatService="http://127.0.0.1:$chat_port" \
-    ConnectionStrings__Redis="127.0.0.1:$redis_port"
+    ConnectionStrings__Redis="127.0.0.1:$redis_port" \
+    Caching__SigningKeyFile="$cache_key_file"
   wait_until "edge-$((i + 1))" curl -sf "http://127.0.0.1:$port/healthz"
   edge_addresses+=("127.0.0.1:$port")
 done

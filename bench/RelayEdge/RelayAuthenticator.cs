@@ -10,7 +10,7 @@ public sealed partial class RelayAuthenticator : IConnectionAuthenticator
     {
         var user = http.Request.Query["user"].ToString().ToLowerInvariant();
         return ValueTask.FromResult(Name().IsMatch(user)
-            ? new TokenCheck(new AuthenticatedUser(user, user, DateTime.MaxValue), Unavailable: false)
+            ? new TokenCheck(new AuthenticatedUser(user, user, DateTime.MaxValue, SessionId: user), Unavailable: false)
             : TokenCheck.Invalid);
     }
 

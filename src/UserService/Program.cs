@@ -1,7 +1,6 @@
 using Chat.ServiceDefaults;
 using Chat.ServiceDefaults.Discovery;
 using Chat.ServiceDefaults.Telemetry;
-using Chat.UserService;
 using Chat.UserService.Accounts;
 using Chat.UserService.Grpc;
 using Chat.UserService.Tokens;

@@ -47,7 +47,7 @@ public sealed partial class TokenValidator(UserService.UserServiceClient users, 
                 new ValidateTokenRequest { Token = token },
                 deadline: DateTime.UtcNow + CallTimeout,
                 cancellationToken: cancellationToken);
-            check = new TokenCheck(new AuthenticatedUser(answer.UserId, answer.Username, answer.ExpiresAt.ToDateTime()), Unavailable: false);
+            check = new TokenCheck(new AuthenticatedUser(answer.UserId, answer.Username, answer.ExpiresAt.ToDateTime(), answer.SessionId), Unavailable: false);
         }
         catch (RpcException e) when (e.StatusCode is StatusCode.Unauthenticated or StatusCode.InvalidArgument)
         {
@@ -67,10 +67,11 @@ public sealed partial class TokenValidator(UserService.UserServiceClient users, 
         ? Min(user.ExpiresAt - now - ExpiryMargin, ValidCachedAtMost)
         : InvalidCachedFor;
 
-    // The shared cache's spelling of an answer: "-" for invalid, else "v1:EXPIRES_UNIX_MS:USERNAME:USER_ID"
-    // (usernames have no ':'; the id, last, may).
+    // The shared cache's spelling of an answer: "-" for invalid, else
+    // "v2:EXPIRES_UNIX_MS:SESSION_ID:USERNAME:USER_ID" (session ids and usernames have no ':'; the
+    // id, last, may). The shared cache seals it: one read from Redis is trusted only when sealed.
     private static string Encode(TokenCheck check) => check.User is { } user
-        ? string.Create(CultureInfo.InvariantCulture, $"v1:{new DateTimeOffset(user.ExpiresAt).ToUnixTimeMilliseconds()}:{user.Username}:{user.Id}")
+        ? string.Create(CultureInfo.InvariantCulture, $"v2:{new DateTimeOffset(user.ExpiresAt).ToUnixTimeMilliseconds()}:{user.SessionId}:{user.Username}:{user.Id}")
         : "-";
 
     private static TokenCheck? Decode(string text)
@@ -79,9 +80,9 @@ public sealed partial class TokenValidator(UserService.UserServiceClient users, 
         {
             return TokenCheck.Invalid;
         }
-        var parts = text.Split(':', 4);
-        return parts is ["v1", var expires, var username, var id] && long.TryParse(expires, NumberStyles.None, CultureInfo.InvariantCulture, out var ms)
-            ? new TokenCheck(new AuthenticatedUser(id, username, DateTimeOffset.FromUnixTimeMilliseconds(ms).UtcDateTime), Unavailable: false)
+        var parts = text.Split(':', 5);
+        return parts is ["v2", var expires, var session, var username, var id] && long.TryParse(expires, NumberStyles.None, CultureInfo.InvariantCulture, out var ms)
+            ? new TokenCheck(new AuthenticatedUser(id, username, DateTimeOffset.FromUnixTimeMilliseconds(ms).UtcDateTime, session), Unavailable: false)
             : null;
     }
 
@@ -91,8 +92,8 @@ public sealed partial class TokenValidator(UserService.UserServiceClient users, 
     private static partial void LogUnavailable(ILogger logger, StatusCode status);
 }
 
-/// <summary>A user proven by a valid token.</summary>
-public sealed record AuthenticatedUser(string Id, string Username, DateTime ExpiresAt);
+/// <summary>A user proven by a valid token of one of their sessions.</summary>
+public sealed record AuthenticatedUser(string Id, string Username, DateTime ExpiresAt, string SessionId);
 
 /// <summary>The outcome of checking a token: a user, invalid, or unknown because UserService is down.</summary>
 public sealed record TokenCheck(AuthenticatedUser? User, bool Unavailable)

@@ -3,6 +3,8 @@ using Chat.Edge.Observability;
 using Chat.Edge.Presence;
 using Chat.Edge.Realtime.Bus;
 using Chat.ServiceDefaults;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace Chat.Edge.ScaleOut;
 
@@ -36,6 +38,7 @@ public static class ScaleOutExtensions
             .Validate(o => o.ConnectTimeout > TimeSpan.Zero && o.OperationTimeout > TimeSpan.Zero, "Redis: timeouts must be positive")
             .Validate(o => o.OutagePollInterval > TimeSpan.Zero, "Redis: OutagePollInterval must be positive")
             .ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<NodeIdentity>();
         services.AddSingleton(sp =>
         {
@@ -48,6 +51,11 @@ public static class ScaleOutExtensions
         services.AddSingleton<IMessageBus>(sp => sp.GetRequiredService<RedisMessageBus>());
         services.AddSingleton<RedisPresence>();
         services.AddSingleton<IPresence>(sp => sp.GetRequiredService<RedisPresence>());
+        services.AddOptions<CacheSigningKeyOptions>()
+            .Configure<IHostEnvironment, ILoggerFactory>((o, environment, loggers) =>
+                o.Key = CacheSigningKey.Load(builder.Configuration, environment, loggers.CreateLogger(typeof(CacheSigningKey))))
+            .ValidateOnStart();
+        services.AddSingleton(sp => new CacheEntrySeal(sp.GetRequiredService<IOptions<CacheSigningKeyOptions>>().Value.Key));
         services.AddSingleton<ISharedCache, RedisSharedCache>();
         services.AddHostedService<PresenceHeartbeat>();
         services.AddHostedService<ReplicaRecovery>();

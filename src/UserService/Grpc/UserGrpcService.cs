@@ -167,6 +167,31 @@ public sealed partial class UserGrpcService(AccountStore accounts, SessionStore 
         User = ToContract(account),
     };
 
+    public override async Task<EndedSessionsResponse> EndedSessions(EndedSessionsRequest request, ServerCallContext context)
+    {
+        if (request.SessionIds.Count > SessionLimits.MaxSessionsPerCheck)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument,
+                $"at most {SessionLimits.MaxSessionsPerCheck} session ids per call"));
+        }
+        var ids = new HashSet<Guid>();
+        var response = new EndedSessionsResponse();
+        foreach (var id in request.SessionIds.Distinct(StringComparer.Ordinal))
+        {
+            if (Guid.TryParse(id, out var sessionId))
+            {
+                ids.Add(sessionId);
+            }
+            else
+            {
+                response.SessionIds.Add(id); // no session id at all is no active session either
+            }
+        }
+        var ended = await sessions.EndedAmongAsync(ids, context.CancellationToken);
+        response.SessionIds.AddRange(ended.Select(g => g.ToString()));
+        return response;
+    }
+
     public override async Task<LookupUsersResponse> LookupUsers(LookupUsersRequest request, ServerCallContext context)
     {
         if (request.Usernames.Count > MaxLookup)

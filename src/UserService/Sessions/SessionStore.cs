@@ -84,6 +84,14 @@ public sealed class SessionStore(UsersDbContext db, IOptions<SessionLifetimeOpti
     public Task<bool> IsActiveAsync(Guid sessionId, CancellationToken cancellationToken) =>
         db.Sessions.AnyAsync(s => s.Id == sessionId && s.EndedAt == null, cancellationToken);
 
+    /// <summary>Those of <paramref name="sessionIds"/> that are not active: ended, or never started.</summary>
+    public async Task<List<Guid>> EndedAmongAsync(IReadOnlyCollection<Guid> sessionIds, CancellationToken cancellationToken)
+    {
+        var active = await db.Sessions.Where(s => sessionIds.Contains(s.Id) && s.EndedAt == null)
+            .Select(s => s.Id).ToListAsync(cancellationToken);
+        return [.. sessionIds.Except(active)];
+    }
+
     /// <summary>Ends one session of the user; false when it is not theirs or already ended.</summary>
     public async Task<bool> EndAsync(Guid userId, Guid sessionId, CancellationToken cancellationToken) =>
         await db.Sessions.Where(s => s.Id == sessionId && s.UserId == userId && s.EndedAt == null)

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Chat.ServiceDefaults;
 using Microsoft.IdentityModel.Tokens;
 
 namespace Chat.UserService.Tokens;

@@ -1,3 +1,4 @@
+using Chat.ServiceDefaults;
 using Microsoft.Extensions.Options;
 
 namespace Chat.UserService.Tokens;

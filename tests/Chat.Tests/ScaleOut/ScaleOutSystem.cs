@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Security.Cryptography;
 using System.Text.Json;
 using Chat.Tests.Infrastructure;
 using Chat.Tests.Realtime;
@@ -33,6 +34,7 @@ public class ScaleOutSystem : ChatSystem, IAsyncLifetime
     {
         Redis = await RedisServer.StartNewAsync();
         EdgeSettings["ConnectionStrings__Redis"] = Redis.ConnectionString;
+        EdgeSettings["Caching__SigningKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)); // one for all replicas
         await InitializeAsync();
         EdgeB = await StartEdgeAsync(EdgeSettings);
     }

@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using Chat.Edge.Authentication;
 using Chat.Edge.Caching;
 using Chat.Edge.ScaleOut;
@@ -13,13 +14,74 @@ public sealed class SharedCacheTests
 {
     private sealed record Answer(string Text);
 
-    private static (TieredCache<Answer> Cache, RedisConnection Connection) Replica(string connectionString)
+    // The key every replica of these tests shares, as every Edge replica of a deployment does.
+    private static readonly byte[] SealKey = RandomNumberGenerator.GetBytes(CacheEntrySeal.MinKeyBytes);
+
+    private static (TieredCache<Answer> Cache, RedisConnection Connection) Replica(
+        string connectionString, byte[]? sealKey = null, TimeProvider? clock = null)
     {
         var options = Options.Create(new RedisOptions { ConnectionString = connectionString, MaxReconnectDelay = TimeSpan.FromMilliseconds(500) });
         var connection = new RedisConnection(options, new NodeIdentity("cache-test"), NullLogger<RedisConnection>.Instance);
-        var shared = new RedisSharedCache(connection, new RedisFailureLog(options, NullLogger<RedisFailureLog>.Instance));
+        var shared = new RedisSharedCache(connection, new RedisFailureLog(options, NullLogger<RedisFailureLog>.Instance),
+            new CacheEntrySeal(sealKey ?? SealKey), clock ?? TimeProvider.System, NullLogger<RedisSharedCache>.Instance);
         var memory = new MemoryCache(new MemoryCacheOptions());
         return (new TieredCache<Answer>(memory, shared, "test", a => a.Text, t => new Answer(t)), connection);
+    }
+
+    [Fact]
+    public async Task An_entry_written_into_Redis_by_anyone_but_an_edge_is_a_miss()
+    {
+        var redis = await RedisServer.SharedAsync();
+        var (a, connection) = Replica(redis.ConnectionString);
+        var (otherKey, otherConnection) = Replica(redis.ConnectionString, RandomNumberGenerator.GetBytes(CacheEntrySeal.MinKeyBytes));
+        using (connection)
+        using (otherConnection)
+        {
+            var db = connection.Database;
+            var far = DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeMilliseconds();
+            await db.StringSetAsync(RedisChannels.Cache("test", "plain"), "yes", TimeSpan.FromMinutes(1));
+            await db.StringSetAsync(RedisChannels.Cache("test", "made-up"), $"s1.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA.{far}.yes", TimeSpan.FromMinutes(1));
+            await a.SetAsync("genuine", new Answer("yes"), TimeSpan.FromMinutes(1));
+            var genuine = (string)(await db.StringGetAsync(RedisChannels.Cache("test", "genuine")))!;
+            await db.StringSetAsync(RedisChannels.Cache("test", "moved"), genuine, TimeSpan.FromMinutes(1));
+            await db.StringSetAsync(RedisChannels.Cache("test", "altered"), genuine[..^3] + "no!", TimeSpan.FromMinutes(1));
+
+            Assert.Null(await a.GetAsync("plain"));
+            Assert.Null(await a.GetAsync("made-up"));
+            Assert.Null(await a.GetAsync("moved")); // a genuine entry under another key
+            Assert.Null(await a.GetAsync("altered"));
+            Assert.Null(await otherKey.GetAsync("genuine")); // sealed with another key
+            var (fresh, freshConnection) = Replica(redis.ConnectionString);
+            using (freshConnection)
+            {
+                Assert.Equal("yes", (await fresh.GetAsync("genuine"))?.Text); // same key, from Redis, not memory
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_ttl_extended_in_Redis_does_not_extend_the_answer()
+    {
+        var redis = await RedisServer.SharedAsync();
+        var clock = new SettableClock(DateTimeOffset.UtcNow);
+        var (a, connection) = Replica(redis.ConnectionString, clock: clock);
+        using (connection)
+        {
+            var key = Guid.NewGuid().ToString("N");
+            await a.SetAsync(key, new Answer("yes"), TimeSpan.FromSeconds(5));
+            await connection.Database.KeyExpireAsync(RedisChannels.Cache("test", key), TimeSpan.FromHours(1));
+            var (b, connectionB) = Replica(redis.ConnectionString, clock: clock);
+            using (connectionB)
+            {
+                Assert.Equal("yes", (await b.GetAsync(key))?.Text);
+                clock.Advance(TimeSpan.FromSeconds(6));
+                var (c, connectionC) = Replica(redis.ConnectionString, clock: clock);
+                using (connectionC)
+                {
+                    Assert.Null(await c.GetAsync(key)); // Redis still has it for an hour; its seal says 5 s
+                }
+            }
+        }
     }
 
     [Fact]
@@ -70,7 +132,7 @@ public sealed class SharedCacheTests
     public void A_valid_token_is_cached_until_shortly_before_it_expires_and_never_after()
     {
         var now = new DateTime(2026, 11, 25, 12, 0, 0, DateTimeKind.Utc);
-        TokenCheck Valid(TimeSpan left) => new(new AuthenticatedUser("1", "alice", now + left), Unavailable: false);
+        TokenCheck Valid(TimeSpan left) => new(new AuthenticatedUser("1", "alice", now + left, "s-1"), Unavailable: false);
 
         Assert.Equal(TimeSpan.FromSeconds(3), TokenValidator.CacheLifetime(Valid(TimeSpan.FromSeconds(8)), now)); // ends 5 s before the token
         Assert.Equal(TimeSpan.FromSeconds(5), TokenValidator.CacheLifetime(Valid(TimeSpan.FromHours(1)), now)); // an ended session works 5 s at most

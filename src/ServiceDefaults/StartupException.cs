@@ -1,4 +1,4 @@
-namespace Chat.UserService;
+namespace Chat.ServiceDefaults;
 
 /// <summary>
 /// Configuration that makes starting unsafe or impossible. Program prints the message (no stack
