@@ -6,9 +6,13 @@ namespace Chat.RelayEdge;
 /// <summary>The user is whoever <c>?user=</c> says.</summary>
 public sealed partial class RelayAuthenticator : IConnectionAuthenticator
 {
-    public ValueTask<TokenCheck> AuthenticateAsync(HttpContext http)
+    public ValueTask<TokenCheck> AuthenticateAsync(HttpContext http) =>
+        AuthenticateTokenAsync(http.Request.Query["user"].ToString(), http.RequestAborted);
+
+    /// <summary>The "token" is the username here too.</summary>
+    public ValueTask<TokenCheck> AuthenticateTokenAsync(string token, CancellationToken cancellationToken)
     {
-        var user = http.Request.Query["user"].ToString().ToLowerInvariant();
+        var user = token.ToLowerInvariant();
         return ValueTask.FromResult(Name().IsMatch(user)
             ? new TokenCheck(new AuthenticatedUser(user, user, DateTime.MaxValue, SessionId: user), Unavailable: false)
             : TokenCheck.Invalid);

@@ -4,6 +4,9 @@ namespace Chat.Edge.Authentication;
 public interface IConnectionAuthenticator
 {
     ValueTask<TokenCheck> AuthenticateAsync(HttpContext http);
+
+    /// <summary>A token presented on an open connection (the <c>auth</c> frame).</summary>
+    ValueTask<TokenCheck> AuthenticateTokenAsync(string token, CancellationToken cancellationToken);
 }
 
 /// <summary>The real thing: the bearer token (header, or <c>access_token</c> for browsers), checked by UserService.</summary>
@@ -11,4 +14,7 @@ public sealed class TokenAuthenticator(TokenValidator tokens) : IConnectionAuthe
 {
     public ValueTask<TokenCheck> AuthenticateAsync(HttpContext http) =>
         tokens.ValidateAsync(BearerToken.From(http.Request, allowQuery: true), http.RequestAborted);
+
+    public ValueTask<TokenCheck> AuthenticateTokenAsync(string token, CancellationToken cancellationToken) =>
+        tokens.ValidateAsync(token, cancellationToken);
 }

@@ -6,6 +6,7 @@ using Chat.Edge.Realtime.Connections;
 using Chat.Edge.Realtime.Delivery;
 using Chat.Edge.Realtime.Frames;
 using Chat.Edge.Realtime.Sending;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace Chat.Edge.Realtime;
@@ -25,9 +26,11 @@ public static class RealtimeExtensions
             .Validate(o => o.MaxFrameBytes >= MessageLimits.MaxTextBytes, $"Realtime: MaxFrameBytes must be at least the text limit, {MessageLimits.MaxTextBytes}")
             .Validate(o => o.MessagesPerSecond > 0 && o.Burst >= 1, "Realtime: MessagesPerSecond and Burst must be positive")
             .Validate(o => o.OutgoingQueueLimit >= 1, "Realtime: OutgoingQueueLimit must be positive")
+            .Validate(o => o.SessionCheckInterval > TimeSpan.Zero && o.SessionCheckInterval <= TimeSpan.FromSeconds(4), "Realtime: SessionCheckInterval must be positive and at most 4 s (ended sessions close within 5 s)")
             .Validate(o => o.SyncPageSize is >= 1 and <= MessageLimits.MaxSyncPage, $"Realtime: SyncPageSize must be 1 to {MessageLimits.MaxSyncPage}, ChatService's largest page")
             .ValidateOnStart();
         services.AddMemoryCache(o => o.SizeLimit = 200_000);
+        services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<EdgeMetrics>();
         services.AddSingleton<ClientFrameParser>();
         services.AddSingleton<ConnectionRegistry>();
@@ -54,6 +57,7 @@ public static class RealtimeExtensions
         services.AddSingleton<DeliveryMarks>();
         services.AddSingleton<IDeliveryMarks>(sp => sp.GetRequiredService<DeliveryMarks>());
         services.AddHostedService(sp => sp.GetRequiredService<DeliveryMarks>());
+        services.AddHostedService<EndedSessionWatch>();
         return builder;
     }
 

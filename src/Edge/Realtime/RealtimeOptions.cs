@@ -50,4 +50,10 @@ public sealed class RealtimeOptions
 
     /// <summary>How often the delivery marks of the connections' users are written to ChatService.</summary>
     public TimeSpan DeliveryMarkFlushInterval { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>
+    /// How often the Edge asks UserService which of its connections' sessions ended, to close
+    /// them: with the call's time, within the contract's 5 s bound.
+    /// </summary>
+    public TimeSpan SessionCheckInterval { get; set; } = TimeSpan.FromSeconds(2);
 }

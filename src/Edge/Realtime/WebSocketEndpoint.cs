@@ -67,7 +67,7 @@ public static partial class WebSocketEndpoint
             KeepAliveInterval = options.Value.KeepAliveInterval,
             KeepAliveTimeout = options.Value.KeepAliveTimeout,
         });
-        var connection = new ChatConnection(socket, user.Username, user.ExpiresAt, startAfter, services);
+        var connection = new ChatConnection(socket, user, startAfter, services);
         if (registry.Add(connection))
         {
             await SubscribeAsync(bus, user.Username, logger);

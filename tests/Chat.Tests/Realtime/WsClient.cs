@@ -84,6 +84,9 @@ public sealed class WsClient : IAsyncDisposable
         }
     }
 
+    /// <summary>The reason the server gave with its close, once it closed.</summary>
+    public string? CloseDescription => _socket.CloseStatusDescription;
+
     /// <summary>Reads until the server closes; returns the close status (null if the connection was dropped).</summary>
     public async Task<WebSocketCloseStatus?> ReceiveCloseAsync(TimeSpan? wait = null)
     {

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Diagnostics;
 using System.Net.WebSockets;
 using System.Text.Unicode;
+using Chat.Edge.Authentication;
 using Chat.Edge.Observability;
 using Chat.Edge.Realtime.Bus;
 using Chat.Edge.Realtime.Delivery;
@@ -31,6 +32,7 @@ public sealed partial class ChatConnection
     private readonly ILogger _logger;
     private readonly EdgeMetrics _metrics;
     private readonly CancellationTokenSource _pumpStop = new();
+    private readonly TokenLifetime _lifetime;
 
     // The outgoing queue and the pump's state, under _gate. _queue is null while empty. _pumping:
     // a pump task owns the socket's writing side; only it writes, and once a close is requested
@@ -63,15 +65,17 @@ public sealed partial class ChatConnection
     /// could have moved the shared mark past a live message already queued here, which would then
     /// be dropped as "already delivered".
     /// </param>
-    public ChatConnection(WebSocket socket, string user, DateTime tokenExpiresAt, string startAfter, ConnectionServices services)
+    public ChatConnection(WebSocket socket, AuthenticatedUser user, string startAfter, ConnectionServices services)
     {
         _socket = socket;
         _services = services;
         _options = services.Options;
         _logger = services.Logger;
         _metrics = services.Metrics;
-        User = user;
-        TokenExpiresAt = tokenExpiresAt;
+        User = user.Username;
+        _lifetime = new TokenLifetime(user, services.Clock,
+            expiring: seconds => Reply(ServerFrames.Expiring(seconds), "expiring"),
+            expired: () => RequestClose(WebSocketCloseStatus.PolicyViolation, "token expired"));
         _lastDelivered = startAfter;
         _rate = new TokenBucket(_options.MessagesPerSecond, _options.Burst);
     }
@@ -79,7 +83,11 @@ public sealed partial class ChatConnection
     /// <summary>The user's lower-case username.</summary>
     public string User { get; }
 
-    public DateTime TokenExpiresAt { get; }
+    /// <summary>The session of the token the connection lives on: its end closes the connection.</summary>
+    public string SessionId => _lifetime.SessionId;
+
+    /// <summary>Closes the connection because its session ended (logout, revocation, password change, reuse).</summary>
+    public void CloseForEndedSession() => RequestClose(WebSocketCloseStatus.PolicyViolation, "session ended");
 
     /// <summary>A live event for this user, written after everything queued before it.</summary>
     public void Enqueue(BusEvent busEvent)
@@ -113,7 +121,7 @@ public sealed partial class ChatConnection
         {
             StartPumpLocked(catchUpFirst: true);
         }
-        using var expiry = ScheduleCloseAtTokenExpiry();
+        _lifetime.Start();
         var closeWrittenByFramework = false;
         try
         {
@@ -145,6 +153,7 @@ public sealed partial class ChatConnection
                 await LingerAsync(aborted);
             }
             _socket.Abort();
+            _lifetime.Dispose();
         }
     }
 
@@ -268,16 +277,25 @@ public sealed partial class ChatConnection
 
     private void ReplySent(byte[] frame) => Reply(frame, "sent");
 
-    private CancellationTokenSource? ScheduleCloseAtTokenExpiry()
+    /// <summary>
+    /// The <c>auth</c> frame: a newer token of the same user keeps the connection to its expiry.
+    /// Answered only when refused; an accepted one is silent (or, close to its own expiry, the
+    /// next <c>expiring</c>).
+    /// </summary>
+    private async Task<Answer> RenewAsync(string token, CancellationToken aborted)
     {
-        var left = TokenExpiresAt - DateTime.UtcNow;
-        if (left > TimeSpan.FromDays(30))
+        var check = await _services.Authenticator.AuthenticateTokenAsync(token, aborted);
+        if (check.Unavailable)
         {
-            return null;
+            return Answer.Error(ErrorCodes.Unavailable, "tokens cannot be checked right now; send it again shortly", clientId: null);
         }
-        var expiry = new CancellationTokenSource(left > TimeSpan.Zero ? left : TimeSpan.Zero);
-        expiry.Token.Register(() => RequestClose(WebSocketCloseStatus.PolicyViolation, "token expired"));
-        return expiry;
+        if (check.User is not { } user)
+        {
+            return Answer.Error(ErrorCodes.Forbidden, "the token is not valid (expired, forged, or of an ended session)", clientId: null);
+        }
+        return _lifetime.Renew(user)
+            ? Answer.Silent
+            : Answer.Error(ErrorCodes.Forbidden, "the token is another user's", clientId: null);
     }
 
     // ---- reading ----
@@ -386,6 +404,7 @@ public sealed partial class ChatConnection
             SendFrame => "send",
             ReadFrame => "read",
             TypingFrame => "typing",
+            AuthFrame => "auth",
             _ => "invalid",
         });
         var answer = parsed switch
@@ -394,6 +413,7 @@ public sealed partial class ChatConnection
             SendFrame send => await _services.Sender.SendAsync(User, send, ReplySent, aborted),
             ReadFrame read => await _services.Signals.ReadAsync(User, read, aborted),
             TypingFrame typing => await _services.Signals.TypingAsync(User, typing, aborted),
+            AuthFrame auth => await RenewAsync(auth.Token, aborted),
             _ => Answer.Error(ErrorCodes.InvalidFrame, "this frame type is not supported", clientId: null),
         };
         if (answer.ErrorCode is { } code)

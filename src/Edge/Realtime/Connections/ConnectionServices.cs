@@ -1,3 +1,4 @@
+using Chat.Edge.Authentication;
 using Chat.Edge.Observability;
 using Chat.Edge.Realtime.Delivery;
 using Chat.Edge.Realtime.Frames;
@@ -15,6 +16,8 @@ public sealed class ConnectionServices(
     IInbox inbox,
     IDeliveryMarks deliveryMarks,
     EdgeMetrics metrics,
+    IConnectionAuthenticator authenticator,
+    TimeProvider clock,
     ILoggerFactory loggers)
 {
     public RealtimeOptions Options { get; } = options.Value;
@@ -24,5 +27,7 @@ public sealed class ConnectionServices(
     public IInbox Inbox { get; } = inbox;
     public IDeliveryMarks DeliveryMarks { get; } = deliveryMarks;
     public EdgeMetrics Metrics { get; } = metrics;
+    public IConnectionAuthenticator Authenticator { get; } = authenticator;
+    public TimeProvider Clock { get; } = clock;
     public ILogger Logger { get; } = loggers.CreateLogger<ChatConnection>();
 }

@@ -14,5 +14,8 @@ public sealed record ReadFrame(string? With, string? Group, string UpTo) : Clien
 /// <summary>"I am typing" in a conversation; forwarded, never stored.</summary>
 public sealed record TypingFrame(string? To, string? Group) : ClientFrame;
 
+/// <summary>A newer access token for the connection to live on (same user only).</summary>
+public sealed record AuthFrame(string Token) : ClientFrame;
+
 /// <summary>A frame that could not be understood; answered with an error, never thrown.</summary>
 public sealed record InvalidFrame(string Code, string Message, string? ClientId = null) : ClientFrame;

@@ -41,7 +41,7 @@ public sealed class ClientFrameParser
 
     private ClientFrame ParseJson(ReadOnlySpan<byte> utf8)
     {
-        string? type = null, to = null, group = null, with = null, upTo = null, clientId = null;
+        string? type = null, to = null, group = null, with = null, upTo = null, clientId = null, token = null;
         byte[]? text = null;
         var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { MaxDepth = 8 });
         try
@@ -60,6 +60,7 @@ public sealed class ClientFrameParser
                 else if (name.SequenceEqual("with"u8)) { with = ReadString(ref reader, "with"); }
                 else if (name.SequenceEqual("upTo"u8)) { upTo = ReadString(ref reader, "upTo"); }
                 else if (name.SequenceEqual("clientId"u8)) { clientId = ReadString(ref reader, "clientId"); }
+                else if (name.SequenceEqual("token"u8)) { token = ReadString(ref reader, "token"); }
                 else if (name.SequenceEqual("text"u8)) { text = ReadUtf8(ref reader, "text"); }
                 else
                 {
@@ -90,7 +91,7 @@ public sealed class ClientFrameParser
         {
             return new InvalidFrame(ErrorCodes.InvalidFrame, $"`{badKey}` {StorableText.Rule}");
         }
-        if (FirstUnstorable(("type", type), ("to", to), ("group", group), ("with", with), ("upTo", upTo)) is { } badField)
+        if (FirstUnstorable(("type", type), ("to", to), ("group", group), ("with", with), ("upTo", upTo), ("token", token)) is { } badField)
         {
             return new InvalidFrame(ErrorCodes.InvalidFrame, $"`{badField}` {StorableText.Rule}", clientId);
         }
@@ -99,8 +100,11 @@ public sealed class ClientFrameParser
             "send" => Send(to, group, text, clientId),
             "read" => Read(with, group, upTo),
             "typing" => Typing(to, group),
+            "auth" => string.IsNullOrEmpty(token) || token.Length > TokenLimits.MaxTokenLength
+                ? new InvalidFrame(ErrorCodes.InvalidFrame, $"`token` must be an access token of 1 to {TokenLimits.MaxTokenLength} characters")
+                : new AuthFrame(token),
             null => new InvalidFrame(ErrorCodes.InvalidFrame, "`type` is missing", clientId),
-            _ => new InvalidFrame(ErrorCodes.InvalidFrame, "`type` must be send, read or typing", clientId),
+            _ => new InvalidFrame(ErrorCodes.InvalidFrame, "`type` must be send, read, typing or auth", clientId),
         };
     }
 

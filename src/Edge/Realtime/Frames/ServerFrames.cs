@@ -67,6 +67,14 @@ public static class ServerFrames
             WriteConversation(w, to, group);
         });
 
+    /// <summary>The token the connection lives on expires in <paramref name="seconds"/>: send a newer one in an <c>auth</c> frame.</summary>
+    public static byte[] Expiring(int seconds) =>
+        Render(w =>
+        {
+            w.WriteString("type"u8, "expiring"u8);
+            w.WriteNumber("in"u8, seconds);
+        });
+
     public static byte[] Error(string code, string message, string? clientId = null) =>
         Render(w =>
         {
