@@ -29,6 +29,26 @@ public sealed class WsClient : IAsyncDisposable
         return new WsClient(socket);
     }
 
+    /// <summary>
+    /// Connects as the contract tells clients to: a 503 (a dependency did not answer within the
+    /// Edge's call deadline) is tried again, a few times. For setups on a deliberately short
+    /// deadline, where a cold or starved ChatService's first answer may take longer.
+    /// </summary>
+    public static async Task<WsClient> ConnectRetryingUnavailableAsync(ServiceProcess edge, string token, int attempts = 5)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await ConnectAsync(edge, token);
+            }
+            catch (WebSocketException e) when (attempt < attempts && e.Message.Contains("'503'", StringComparison.Ordinal))
+            {
+                // Refused before the upgrade: nothing was opened, so nothing is left to clean up.
+            }
+        }
+    }
+
     /// <summary>The HTTP status of a refused upgrade.</summary>
     public static async Task<HttpStatusCode> RefusedStatusAsync(Uri uri, string? authorization = null)
     {

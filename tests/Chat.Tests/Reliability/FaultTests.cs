@@ -30,7 +30,9 @@ public sealed class ChatServiceCrashTests(ChatServiceCrashSystem system) : IClas
         {
             var sender = await system.NewUserAsync("s");
             var recipient = await system.NewUserAsync("r");
-            pairs.Add((await system.ConnectAsync(sender.Token), await system.ConnectAsync(recipient.Token), recipient.Username));
+            // The Edge's 1 s deadline is for the crash; before it, a cold ChatService may be slower.
+            pairs.Add((await WsClient.ConnectRetryingUnavailableAsync(system.Edge, sender.Token),
+                await WsClient.ConnectRetryingUnavailableAsync(system.Edge, recipient.Token), recipient.Username));
         }
         var acked = new ConcurrentDictionary<int, ConcurrentBag<string>>();
         var unavailable = 0;
