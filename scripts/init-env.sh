@@ -13,6 +13,7 @@ else
   # Hex: safe inside the connection strings the passwords end up in.
   sed -e "s/^POSTGRES_PASSWORD=.*/POSTGRES_PASSWORD=$(openssl rand -hex 24)/" \
       -e "s/^REDIS_PASSWORD=.*/REDIS_PASSWORD=$(openssl rand -hex 24)/" \
+      -e "s/^EDGE_REDIS_PASSWORD=.*/EDGE_REDIS_PASSWORD=$(openssl rand -hex 24)/" \
       -e "s/^GRAFANA_ADMIN_PASSWORD=.*/GRAFANA_ADMIN_PASSWORD=$(openssl rand -hex 24)/" \
       -e "s|^EDGE_CACHE_KEY=.*|EDGE_CACHE_KEY=$(openssl rand -base64 32)|" \
       .env.example >.env

@@ -27,6 +27,12 @@ public sealed partial class RedisConnection : IDisposable
         configuration.AsyncTimeout = (int)settings.OperationTimeout.TotalMilliseconds;
         configuration.ReconnectRetryPolicy = new ExponentialRetry(250, (int)settings.MaxReconnectDelay.TotalMilliseconds);
         configuration.ClientName = "edge-" + node.Id;
+        // Nothing the Edge does needs the library's tie-breaker key, its configuration-change
+        // channel or its CLIENT SETINFO announcement; left on, they are commands outside what the
+        // Edges' Redis user may run (redis/edge-user.acl) and fill the server's ACL log.
+        configuration.TieBreaker = "";
+        configuration.ConfigurationChannel = "";
+        configuration.SetClientLibrary = false;
         _multiplexer = ConnectionMultiplexer.Connect(configuration);
         _multiplexer.ConnectionFailed += OnConnectionFailed;
         _multiplexer.ConnectionRestored += OnConnectionRestored;

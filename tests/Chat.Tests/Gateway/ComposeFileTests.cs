@@ -94,6 +94,22 @@ public sealed partial class ComposeFileTests
         }
     }
 
+    [SkippableFact]
+    public async Task The_edges_reach_redis_as_its_limited_edge_user_which_redis_gets_from_the_repository()
+    {
+        var services = await NormalisedServicesAsync();
+
+        foreach (var edge in new[] { "edge-1", "edge-2" })
+        {
+            var redis = services[edge].Lines.Single(l => l.TrimStart().StartsWith("ConnectionStrings__Redis:", StringComparison.Ordinal));
+            Assert.Contains(",user=edge,password=change-me-redis-edge,", redis, StringComparison.Ordinal);
+        }
+        var server = services["redis"].Lines;
+        Assert.Contains(server, l => l.Contains("/etc/chat-redis/start.sh", StringComparison.Ordinal));
+        Assert.Contains(server, l => l.Contains("/redis:/etc/chat-redis:ro", StringComparison.Ordinal));
+        Assert.Contains(server, l => l.Trim() == "EDGE_REDIS_PASSWORD: change-me-redis-edge");
+    }
+
     /// <summary>The services of `docker-compose config` with the test profile.</summary>
     private static async Task<Dictionary<string, Service>> NormalisedServicesAsync()
     {

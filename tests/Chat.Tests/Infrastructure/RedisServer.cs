@@ -15,18 +15,25 @@ public sealed partial class RedisServer : IAsyncDisposable
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
 
     private readonly string? _folder;
+    private readonly RedisUsers? _users;
     private ChildProcess? _process;
 
-    private RedisServer(string connectionString, string host, int port, string? folder)
+    private RedisServer(string connectionString, string host, int port, string? folder, RedisUsers? users = null)
     {
         ConnectionString = connectionString;
         Host = host;
         Port = port;
         _folder = folder;
+        _users = users;
     }
 
-    /// <summary>A StackExchange.Redis configuration string, e.g. <c>127.0.0.1:6390</c>.</summary>
+    /// <summary>A StackExchange.Redis configuration string, e.g. <c>127.0.0.1:6390</c> (as the administrator when the server has users).</summary>
     public string ConnectionString { get; }
+
+    /// <summary>For a server started by <see cref="StartWithUsersAsync"/>: the connection string of its <c>edge</c> user.</summary>
+    public string EdgeConnectionString => _users is { } users
+        ? $"{Host}:{Port.ToString(CultureInfo.InvariantCulture)},user=edge,password={users.EdgePassword}"
+        : throw new InvalidOperationException("This Redis has no users of its own.");
 
     public string Host { get; }
 
@@ -45,6 +52,20 @@ public sealed partial class RedisServer : IAsyncDisposable
     {
         var port = FreePort.Next();
         var server = new RedisServer($"127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}", "127.0.0.1", port, TestRun.NewFolder("redis"));
+        await server.StartAsync();
+        return server;
+    }
+
+    /// <summary>
+    /// A server started as docker-compose.yml starts it, by <c>redis/start.sh</c>: an administrator
+    /// (<see cref="ConnectionString"/>) and the Edges' user limited by <c>redis/edge-user.acl</c>
+    /// (<see cref="EdgeConnectionString"/>).
+    /// </summary>
+    public static async Task<RedisServer> StartWithUsersAsync()
+    {
+        var port = FreePort.Next();
+        var users = new RedisUsers(AdminPassword: Guid.NewGuid().ToString("N"), EdgePassword: Guid.NewGuid().ToString("N"));
+        var server = new RedisServer($"127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)},password={users.AdminPassword}", "127.0.0.1", port, TestRun.NewFolder("redis"), users);
         await server.StartAsync();
         return server;
     }
@@ -70,7 +91,14 @@ public sealed partial class RedisServer : IAsyncDisposable
             "--daemonize", "no",
             "--logfile", "",
         ];
-        var process = ChildProcess.Start("redis", "redis-server", args);
+        var process = _users is { } users
+            ? ChildProcess.Start("redis", "sh", [Path.Combine(RepositoryPaths.Root, "redis", "start.sh"), .. args], new Dictionary<string, string?>
+            {
+                ["REDIS_PASSWORD"] = users.AdminPassword,
+                ["EDGE_REDIS_PASSWORD"] = users.EdgePassword,
+                ["REDIS_ACL_FILE"] = Path.Combine(_folder, "users.acl"),
+            })
+            : ChildProcess.Start("redis", "redis-server", args);
         try
         {
             await process.WaitForOutputAsync(ReadyLine(), StartTimeout);
@@ -126,6 +154,8 @@ public sealed partial class RedisServer : IAsyncDisposable
             ? new RedisServer(external, endpoint, 6379, null)
             : new RedisServer(external, endpoint[..colon], int.Parse(endpoint[(colon + 1)..], CultureInfo.InvariantCulture), null);
     }
+
+    private sealed record RedisUsers(string AdminPassword, string EdgePassword);
 
     [GeneratedRegex("Ready to accept connections")]
     private static partial Regex ReadyLine();

@@ -32,8 +32,8 @@ public class ScaleOutSystem : ChatSystem, IAsyncLifetime
     // Re-implemented so Redis starts before the Edges and stops after them.
     async Task IAsyncLifetime.InitializeAsync()
     {
-        Redis = await RedisServer.StartNewAsync();
-        EdgeSettings["ConnectionStrings__Redis"] = Redis.ConnectionString;
+        Redis = await StartRedisAsync();
+        EdgeSettings["ConnectionStrings__Redis"] = EdgeRedisConnectionString;
         EdgeSettings["Caching__SigningKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)); // one for all replicas
         await InitializeAsync();
         EdgeB = await StartEdgeAsync(EdgeSettings);
@@ -44,6 +44,12 @@ public class ScaleOutSystem : ChatSystem, IAsyncLifetime
         await DisposeAsync();
         await Redis.DisposeAsync();
     }
+
+    /// <summary>The Redis the replicas share, started before them.</summary>
+    protected virtual Task<RedisServer> StartRedisAsync() => RedisServer.StartNewAsync();
+
+    /// <summary>How the replicas connect to <see cref="Redis"/>.</summary>
+    protected virtual string EdgeRedisConnectionString => Redis.ConnectionString;
 
     /// <summary>One more replica on the same Redis.</summary>
     public Task<ServiceProcess> StartReplicaAsync() => StartEdgeAsync(EdgeSettings);

@@ -1,0 +1,14 @@
+using Chat.Tests.Infrastructure;
+
+namespace Chat.Tests.ScaleOut;
+
+/// <summary>
+/// Two Edge replicas on a Redis started as docker-compose.yml starts it (<c>redis/start.sh</c>),
+/// connected as its <c>edge</c> user, whom <c>redis/edge-user.acl</c> limits.
+/// </summary>
+public sealed class RedisWithUsersSystem : ScaleOutSystem
+{
+    protected override Task<RedisServer> StartRedisAsync() => RedisServer.StartWithUsersAsync();
+
+    protected override string EdgeRedisConnectionString => Redis.EdgeConnectionString;
+}
