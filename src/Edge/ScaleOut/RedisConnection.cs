@@ -7,13 +7,18 @@ namespace Chat.Edge.ScaleOut;
 /// The replica's one connection to Redis (StackExchange.Redis multiplexes every command and
 /// subscription over it). It starts even when Redis is away, never queues commands while Redis is
 /// away (they fail at once: a replica must not buffer without bound), and reconnects by itself;
-/// <see cref="Restored"/> tells the replica to make up for what the outage cost.
+/// <see cref="Restored"/> tells the replica to make up for what the outage cost. The connection
+/// string may name one Redis or several nodes of a Redis Cluster; <see cref="IsCluster"/> says
+/// which it found, and <see cref="TopologyChanged"/> that slots moved or a node failed over, after
+/// which the library resubscribes by itself but events published in between are gone.
 /// </summary>
 public sealed partial class RedisConnection : IDisposable
 {
     private readonly ConnectionMultiplexer _multiplexer;
     private readonly ILogger<RedisConnection> _logger;
     private int _down;
+    private int _topologyKnown;
+    private volatile bool _cluster;
 
     public RedisConnection(IOptions<RedisOptions> options, NodeIdentity node, ILogger<RedisConnection> logger)
     {
@@ -30,6 +35,8 @@ public sealed partial class RedisConnection : IDisposable
         _multiplexer = ConnectionMultiplexer.Connect(configuration);
         _multiplexer.ConnectionFailed += OnConnectionFailed;
         _multiplexer.ConnectionRestored += OnConnectionRestored;
+        _multiplexer.HashSlotMoved += OnHashSlotMoved;
+        _multiplexer.ConfigurationChanged += OnConfigurationChanged;
         // Connect returns once commands work; the subscription link may follow a moment later.
         // Waiting for it (at most the connect timeout) means the first users' subscriptions work.
         SpinWait.SpinUntil(() => IsConnected, settings.ConnectTimeout);
@@ -38,10 +45,27 @@ public sealed partial class RedisConnection : IDisposable
             Interlocked.Exchange(ref _down, 1);
             LogUnreachable(_logger, configuration.ToString(includePassword: false), "not reachable at start");
         }
+        else
+        {
+            LearnTopology();
+        }
     }
 
     /// <summary>Raised (on a pool thread) whenever a lost connection to Redis is back.</summary>
     public event Action? Restored;
+
+    /// <summary>
+    /// Raised (on a pool thread) when a cluster's slots moved to another node (a MOVED answer, a
+    /// failover, a reshard), with a short reason for the log.
+    /// </summary>
+    public event Action<string>? TopologyChanged;
+
+    /// <summary>
+    /// True when the nodes are a Redis Cluster: per-user channels are then sharded
+    /// (<c>SSUBSCRIBE</c>/<c>SPUBLISH</c>, one shard per channel) rather than broadcast to every node.
+    /// Learnt once, on the first connection.
+    /// </summary>
+    public bool IsCluster => _cluster;
 
     /// <summary>True while both links are up: commands, and subscriptions (a separate connection on RESP2).</summary>
     public bool IsConnected => _multiplexer.GetSubscriber().IsConnected();
@@ -66,8 +90,46 @@ public sealed partial class RedisConnection : IDisposable
         {
             LogRestored(_logger, e.EndPoint?.ToString() ?? "?");
         }
+        LearnTopology(); // not yet known when Redis was away at start
         // Every restored link (commands, subscriptions) may have lost events: recovery coalesces.
         Restored?.Invoke();
+    }
+
+    private void OnHashSlotMoved(object? sender, HashSlotMovedEventArgs e)
+    {
+        if (_cluster)
+        {
+            TopologyChanged?.Invoke($"slot {e.HashSlot} moved to {e.NewEndPoint}");
+        }
+    }
+
+    private void OnConfigurationChanged(object? sender, EndPointEventArgs e)
+    {
+        if (_cluster)
+        {
+            TopologyChanged?.Invoke($"configuration of {e.EndPoint} changed");
+        }
+    }
+
+    private void LearnTopology()
+    {
+        if (Volatile.Read(ref _topologyKnown) == 1)
+        {
+            return;
+        }
+        var servers = _multiplexer.GetServers();
+        if (!servers.Any(s => s.IsConnected))
+        {
+            return;
+        }
+        if (Interlocked.Exchange(ref _topologyKnown, 1) == 0)
+        {
+            _cluster = servers.Any(s => s.ServerType == ServerType.Cluster);
+            if (_cluster)
+            {
+                LogCluster(_logger, servers.Count(s => !s.IsReplica), servers.Length);
+            }
+        }
     }
 
     public void Dispose() => _multiplexer.Dispose();
@@ -79,4 +141,8 @@ public sealed partial class RedisConnection : IDisposable
     [LoggerMessage(EventId = 203, Level = LogLevel.Information,
         Message = "Redis at {EndPoint} reachable again; connections catch up from the store")]
     private static partial void LogRestored(ILogger logger, string endPoint);
+
+    [LoggerMessage(EventId = 207, Level = LogLevel.Information,
+        Message = "Redis is a cluster of {Primaries} primaries ({Nodes} nodes): per-user channels are sharded")]
+    private static partial void LogCluster(ILogger logger, int primaries, int nodes);
 }
