@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
@@ -16,6 +17,9 @@ public sealed partial class RedisConnection : IDisposable
 {
     private readonly ConnectionMultiplexer _multiplexer;
     private readonly ILogger<RedisConnection> _logger;
+
+    // Cluster nodes whose loss was logged, so each is logged once until it is back.
+    private readonly ConcurrentDictionary<string, byte> _lostNodes = new(StringComparer.Ordinal);
     private int _down;
     private int _topologyKnown;
     private volatile bool _cluster;
@@ -76,6 +80,17 @@ public sealed partial class RedisConnection : IDisposable
 
     private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e)
     {
+        if (_cluster && IsConnected)
+        {
+            // One node of a cluster that still answers: not an outage of Redis. Its primaries' slots
+            // move to their replicas, and the replica recovers on the topology change that follows.
+            var endPoint = e.EndPoint?.ToString() ?? "?";
+            if (_lostNodes.TryAdd(endPoint, 0))
+            {
+                LogNodeLost(_logger, endPoint, e.FailureType.ToString());
+            }
+            return;
+        }
         // Raised for each connection and each failed reconnection attempt: one line per outage.
         if (Interlocked.Exchange(ref _down, 1) == 0)
         {
@@ -85,6 +100,7 @@ public sealed partial class RedisConnection : IDisposable
 
     private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
     {
+        _lostNodes.TryRemove(e.EndPoint?.ToString() ?? "?", out _);
         // Back only once both links are: a late failure of the other link then logs nothing new.
         if (IsConnected && Interlocked.Exchange(ref _down, 0) == 1)
         {
@@ -145,4 +161,8 @@ public sealed partial class RedisConnection : IDisposable
     [LoggerMessage(EventId = 207, Level = LogLevel.Information,
         Message = "Redis is a cluster of {Primaries} primaries ({Nodes} nodes): per-user channels are sharded")]
     private static partial void LogCluster(ILogger logger, int primaries, int nodes);
+
+    [LoggerMessage(EventId = 209, Level = LogLevel.Warning,
+        Message = "Redis Cluster node {EndPoint} unreachable ({FailureType}); the others still answer, and its slots move to its replica")]
+    private static partial void LogNodeLost(ILogger logger, string endPoint, string failureType);
 }

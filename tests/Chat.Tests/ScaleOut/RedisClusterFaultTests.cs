@@ -9,8 +9,10 @@ using Xunit.Abstractions;
 namespace Chat.Tests.ScaleOut;
 
 /// <summary>
-/// The cluster under two live replicas changes while messages flow (a system of its own): the
-/// primary that owns the recipient's slot is killed, or the slot moves to another primary. Every
+/// The cluster under live replicas changes while messages flow (a system of its own): the
+/// primary that owns the recipient's slot is killed, or the slot moves to another primary. A
+/// sender on replica A and one on B send to a recipient connected to A, to B, and to a third
+/// replica C that publishes nothing (so nothing it sends can tell it the slot moved). Every
 /// acknowledged message must reach every connection of the recipient, in order, none twice, with
 /// no reconnect.
 /// </summary>
@@ -58,6 +60,8 @@ public sealed class RedisClusterFaultTests(ClusterScaleOutSystem system, ITestOu
         await using var carol = await system.ConnectAsync(carolToken, edge: system.EdgeB);
         await using var bobOnA = await system.ConnectAsync(bobToken, edge: system.EdgeA);
         await using var bobOnB = await system.ConnectAsync(bobToken, edge: system.EdgeB);
+        var replicaC = await system.StartReplicaAsync(); // stopped with the system
+        await using var bobOnC = await system.ConnectAsync(bobToken, edge: replicaC);
         var slot = await system.Cluster.SlotOfAsync("chat:user:{" + bob + "}");
 
         var clock = Stopwatch.StartNew();
@@ -67,7 +71,7 @@ public sealed class RedisClusterFaultTests(ClusterScaleOutSystem system, ITestOu
             SendUntilAsync(alice, bob, "a", acknowledged, clock, stop.Token),
             SendUntilAsync(carol, bob, "c", acknowledged, clock, stop.Token));
         var sendingDone = new TaskCompletionSource();
-        var receiving = new[] { bobOnA, bobOnB }.Select(c => ReceiveAllAsync(c, acknowledged, sendingDone.Task, clock)).ToList();
+        var receiving = new[] { bobOnA, bobOnB, bobOnC }.Select(c => ReceiveAllAsync(c, acknowledged, sendingDone.Task, clock)).ToList();
 
         await Task.Delay(Margin);
         var faultAt = clock.Elapsed;
@@ -80,7 +84,7 @@ public sealed class RedisClusterFaultTests(ClusterScaleOutSystem system, ITestOu
         sendingDone.SetResult();
         var received = await Task.WhenAll(receiving);
 
-        foreach (var (name, edge) in new[] { ("A", system.EdgeA), ("B", system.EdgeB) })
+        foreach (var (name, edge) in new[] { ("A", system.EdgeA), ("B", system.EdgeB), ("C", replicaC) })
         {
             foreach (var line in edge.Process.Output.Where(l => l.Contains("\"EventId\":20", StringComparison.Ordinal)))
             {
@@ -88,7 +92,7 @@ public sealed class RedisClusterFaultTests(ClusterScaleOutSystem system, ITestOu
             }
         }
         var ordered = acknowledged.OrderBy(a => a.Key, StringComparer.Ordinal).ToList();
-        foreach (var (connection, got) in new[] { ("bob on A", received[0]), ("bob on B", received[1]) })
+        foreach (var (connection, got) in new[] { ("bob on A", received[0]), ("bob on B", received[1]), ("bob on C", received[2]) })
         {
             var ids = got.Select(g => g.Id).ToList();
             Assert.Equal(ids.Distinct().Count(), ids.Count); // none twice
