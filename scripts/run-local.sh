@@ -8,6 +8,9 @@
 #   CHAT_HTTP_PORT       the gateway's port (default 8080)
 #   CHAT_POSTGRES_PORT   PostgreSQL's port (default 55432, away from a system server on 5432)
 #   CHAT_REDIS_PORT      Redis's port (default 56379, away from a system server on 6379)
+#   CHAT_REDIS_CLUSTER   a number N >= 3: a Redis Cluster of N primaries, each with one replica, on
+#                        CHAT_REDIS_PORT and the 2N-1 ports above it (cluster bus: 100 above each),
+#                        instead of one Redis; the Edges then use sharded pub/sub
 #   CHAT_STATE_DIR       where the data, keys and logs live (default .local; bench/run.sh gives
 #                        each run an empty one, so every benchmark starts on an empty database)
 set -euo pipefail
@@ -17,6 +20,16 @@ root="$(pwd)"
 http_port="${CHAT_HTTP_PORT:-8080}"
 pg_port="${CHAT_POSTGRES_PORT:-55432}"
 redis_port="${CHAT_REDIS_PORT:-56379}"
+redis_cluster="${CHAT_REDIS_CLUSTER:-}"
+redis_ports=("$redis_port")
+if [ -n "$redis_cluster" ]; then
+  [[ "$redis_cluster" =~ ^[0-9]+$ ]] && [ "$redis_cluster" -ge 3 ] \
+    || { printf 'run-local: CHAT_REDIS_CLUSTER must be a number of primaries, 3 or more (got %s)\n' "$redis_cluster" >&2; exit 1; }
+  redis_ports=()
+  for ((i = 0; i < 2 * redis_cluster; i++)); do
+    redis_ports+=($((redis_port + i)))
+  done
+fi
 user_port=7001
 chat_port=7002
 # HTTP/1.1 beside the gRPC services' h2c ports, for /healthz, /readyz and /metrics (as in compose).
@@ -47,7 +60,7 @@ command -v dotnet >/dev/null || die "the .NET 10 SDK is needed and is not instal
 say "needs PostgreSQL 15, Redis, nginx, envsubst, curl, openssl (apt) and wscat (npm); installing whatever is missing"
 scripts/install-deps.sh
 
-for port in "$http_port" "$pg_port" "$redis_port" "$user_port" "$chat_port" "$user_http_port" "$chat_http_port" "${edge_ports[@]}"; do
+for port in "$http_port" "$pg_port" "${redis_ports[@]}" "$user_port" "$chat_port" "$user_http_port" "$chat_http_port" "${edge_ports[@]}"; do
   if listening "$port"; then
     die "port $port is in use (another run-local.sh?); stop that, or choose other ports (CHAT_HTTP_PORT, CHAT_POSTGRES_PORT, CHAT_REDIS_PORT)"
   fi
@@ -125,9 +138,32 @@ for db in chat_users chat_messages; do
 done
 
 # --- Redis ---------------------------------------------------------------------------------------
-say "starting Redis on 127.0.0.1:$redis_port"
-start redis "$state/redis" redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no
-wait_until redis redis-cli -p "$redis_port" ping
+redis_nodes=()
+for port in "${redis_ports[@]}"; do
+  redis_nodes+=("127.0.0.1:$port")
+done
+if [ -z "$redis_cluster" ]; then
+  say "starting Redis on 127.0.0.1:$redis_port"
+  start redis "$state/redis" redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no
+  wait_until redis redis-cli -p "$redis_port" ping
+  redis_line="Redis                    127.0.0.1:$redis_port      redis-cli -p $redis_port"
+else
+  say "starting a Redis Cluster: $redis_cluster primaries and $redis_cluster replicas on 127.0.0.1:${redis_ports[0]}-${redis_ports[-1]}"
+  # Redis keeps nothing the system needs (messages are in PostgreSQL): every run forms a new cluster.
+  rm -rf "$state/redis-cluster"
+  for port in "${redis_ports[@]}"; do
+    mkdir -p "$state/redis-cluster/$port"
+    start "redis-$port" "$state/redis-cluster/$port" redis-server --port "$port" --cluster-port $((port + 100)) \
+      --bind 127.0.0.1 --cluster-enabled yes --cluster-config-file nodes.conf --cluster-node-timeout 5000 \
+      --save "" --appendonly no
+    wait_until "redis-$port" redis-cli -p "$port" ping
+  done
+  redis-cli --cluster create "${redis_nodes[@]}" --cluster-replicas 1 --cluster-yes >"$logs/redis-cluster-create.log" 2>&1 \
+    || { say "redis-cli --cluster create failed:"; cat "$logs/redis-cluster-create.log" >&2; exit 1; }
+  cluster_ok() { for port in "${redis_ports[@]}"; do redis-cli -p "$port" cluster info | grep -q '^cluster_state:ok' || return 1; done; }
+  wait_until "redis-${redis_ports[-1]}" cluster_ok
+  redis_line="Redis Cluster            ${redis_nodes[0]}-${redis_ports[-1]}  redis-cli -c -p $redis_port cluster nodes"
+fi
 
 # --- The JWT signing key -------------------------------------------------------------------------
 if [ ! -f "$key_file" ]; then
@@ -178,7 +214,7 @@ for i in "${!edge_ports[@]}"; do
     ASPNETCORE_URLS="http://127.0.0.1:$port" \
     Services__UserService="http://127.0.0.1:$user_port" \
     Services__ChatService="http://127.0.0.1:$chat_port" \
-    ConnectionStrings__Redis="127.0.0.1:$redis_port" \
+    ConnectionStrings__Redis="$(IFS=,; echo "${redis_nodes[*]}")" \
     Caching__SigningKeyFile="$cache_key_file"
   wait_until "edge-$((i + 1))" curl -sf "http://127.0.0.1:$port/healthz"
   edge_addresses+=("127.0.0.1:$port")
@@ -216,7 +252,7 @@ cat <<EOF
   UserService (gRPC, h2c)  127.0.0.1:$user_port       grpcurl -plaintext 127.0.0.1:$user_port list
   ChatService (gRPC, h2c)  127.0.0.1:$chat_port       grpcurl -plaintext 127.0.0.1:$chat_port list
   PostgreSQL               127.0.0.1:$pg_port      psql -h 127.0.0.1 -p $pg_port -U postgres chat_users
-  Redis                    127.0.0.1:$redis_port      redis-cli -p $redis_port
+  $redis_line
   Metrics (never through the gateway)
     Edge replica 1         http://127.0.0.1:${edge_ports[0]}/metrics
     Edge replica 2         http://127.0.0.1:${edge_ports[1]}/metrics

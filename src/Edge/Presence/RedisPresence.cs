@@ -71,10 +71,12 @@ public sealed class RedisPresence(
         {
             var batch = redis.Database.CreateBatch();
             var newest = users.Select(u => batch.SortedSetRangeByRankWithScoresAsync(RedisChannels.Presence(u), -1, -1)).ToArray();
-            var lastSeen = batch.StringGetAsync([.. users.Select(RedisChannels.LastSeen)]);
+            // One GET per user, pipelined, not one MGET: on a cluster the users' keys live in
+            // different slots, and a command may not span slots.
+            var lastSeen = users.Select(u => batch.StringGetAsync(RedisChannels.LastSeen(u))).ToArray();
             batch.Execute();
             await Task.WhenAll(newest);
-            var closed = await lastSeen;
+            var closed = await Task.WhenAll(lastSeen);
             var onlineSince = NowMs() - (long)options.Value.Ttl.TotalMilliseconds;
             var answer = new UserPresence[users.Count];
             for (var i = 0; i < users.Count; i++)

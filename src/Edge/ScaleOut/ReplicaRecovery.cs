@@ -11,7 +11,9 @@ namespace Chat.Edge.ScaleOut;
 /// from pub/sub (but stored), so it re-subscribes what it could not subscribe, tells the users it
 /// could not publish to that they missed something, and has every local connection read the store
 /// after what it last wrote, and refreshes the presence of its users. Remote recipients thus get the outage's messages within moments of
-/// Redis returning, without reconnecting.
+/// Redis returning, without reconnecting. On a Redis Cluster the same happens when slots move (a
+/// failover, a reshard): the library resubscribes the sharded channels on their new node, but what
+/// was published to the old one meanwhile is gone.
 /// </summary>
 public sealed partial class ReplicaRecovery(
     RedisConnection redis,
@@ -33,24 +35,45 @@ public sealed partial class ReplicaRecovery(
         FullMode = BoundedChannelFullMode.DropWrite,
     });
 
+    private readonly Channel<string> _moved = Channel.CreateBounded<string>(new BoundedChannelOptions(1)
+    {
+        FullMode = BoundedChannelFullMode.DropWrite,
+    });
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         redis.Restored += OnRestored;
+        redis.TopologyChanged += OnTopologyChanged;
         try
         {
-            Task<bool>? restored = null; // one wait at a time, kept across retry ticks
+            // One wait per signal at a time, kept across retry ticks.
+            Task<bool>? restored = null;
+            Task<bool>? moved = null;
             while (!stoppingToken.IsCancellationRequested)
             {
                 restored ??= _restored.Reader.WaitToReadAsync(stoppingToken).AsTask();
-                if (await Task.WhenAny(restored, Task.Delay(RetryInterval, stoppingToken)) == restored)
+                moved ??= _moved.Reader.WaitToReadAsync(stoppingToken).AsTask();
+                var woken = await Task.WhenAny(restored, moved, Task.Delay(RetryInterval, stoppingToken));
+                if (woken == restored || woken == moved)
                 {
-                    await restored; // surfaces cancellation
-                    restored = null;
+                    await woken; // surfaces cancellation
+                    // Redis's links, or a cluster's nodes, come back one after the other: one recovery for all.
                     await Task.Delay(Settle, stoppingToken);
-                    _restored.Reader.TryRead(out _); // this signal, and any that came while settling
+                    var wasRestored = _restored.Reader.TryRead(out _);
+                    var wasMoved = _moved.Reader.TryRead(out var reason);
+                    restored = wasRestored || restored.IsCompleted ? null : restored;
+                    moved = wasMoved || moved.IsCompleted ? null : moved;
                     if (redis.IsConnected)
                     {
-                        await RecoverAsync(stoppingToken);
+                        var asked = await RecoverAsync(stoppingToken);
+                        if (wasMoved)
+                        {
+                            LogTopologyRecovered(logger, reason!, asked);
+                        }
+                        else
+                        {
+                            LogRecovered(logger, asked);
+                        }
                     }
                 }
                 else if (bus.HasFailedSubscriptions && redis.IsConnected)
@@ -67,12 +90,16 @@ public sealed partial class ReplicaRecovery(
         finally
         {
             redis.Restored -= OnRestored;
+            redis.TopologyChanged -= OnTopologyChanged;
         }
     }
 
     private void OnRestored() => _restored.Writer.TryWrite(true);
 
-    private async Task RecoverAsync(CancellationToken stoppingToken)
+    // The first reason of a burst is kept (DropWrite); the rest are the same recovery.
+    private void OnTopologyChanged(string reason) => _moved.Writer.TryWrite(reason);
+
+    private async Task<int> RecoverAsync(CancellationToken stoppingToken)
     {
         try
         {
@@ -83,10 +110,13 @@ public sealed partial class ReplicaRecovery(
         {
             failures.Report("recovery", e); // Redis went away again: its return starts another recovery
         }
-        var asked = await registry.RequestCatchUpAsync(options.Value.CatchUpBatchSize, options.Value.CatchUpBatchPause, stoppingToken);
-        LogRecovered(logger, asked);
+        return await registry.RequestCatchUpAsync(options.Value.CatchUpBatchSize, options.Value.CatchUpBatchPause, stoppingToken);
     }
 
     [LoggerMessage(EventId = 205, Level = LogLevel.Information, Message = "Redis is back: {Connections} local connections asked to catch up from the store")]
     private static partial void LogRecovered(ILogger logger, int connections);
+
+    [LoggerMessage(EventId = 208, Level = LogLevel.Information,
+        Message = "Redis Cluster topology changed ({Reason}): {Connections} local connections asked to catch up from the store")]
+    private static partial void LogTopologyRecovered(ILogger logger, string reason, int connections);
 }

@@ -8,7 +8,7 @@ namespace Chat.Tests.Gateway;
 /// docker-compose.yml as the compose validator reads it (skipped where <c>docker-compose</c> is not
 /// installed; CI installs it): valid with .env.example, only the gateway on every interface, a
 /// health check on every long-running container, each image built once, time for the Edges to
-/// stop, and a test profile that keeps off the system's data.
+/// stop, a test profile that keeps off the system's data, and a cluster profile.
 /// </summary>
 public sealed partial class ComposeFileTests
 {
@@ -21,6 +21,7 @@ public sealed partial class ComposeFileTests
         Skip.IfNot(HasValidator(), "docker-compose is not installed");
 
         await TestRun.RunAsync("docker-compose", "-f", ComposeFile, "--env-file", ExampleEnv, "config", "-q");
+        await TestRun.RunAsync("docker-compose", "-f", ComposeFile, "--env-file", ExampleEnv, "--profile", "cluster", "config", "-q");
     }
 
     [SkippableFact]
@@ -39,14 +40,14 @@ public sealed partial class ComposeFileTests
         {
             Assert.All(service.Ports, p => Assert.StartsWith("127.0.0.1:", p, StringComparison.Ordinal));
         }
-        // The tests service is a one-shot job, not something to wait for.
-        foreach (var (name, service) in services.Where(s => s.Key != "tests"))
+        // The tests and the cluster's creation are one-shot jobs, not something to wait for.
+        foreach (var (name, service) in services.Where(s => s.Key is not ("tests" or "redis-cluster-create")))
         {
             Assert.True(service.HasHealthCheck, $"{name} has no health check");
         }
         Assert.Equal(
             ["chat-service", "consul", "edge-1", "edge-2", "gateway", "grafana", "jaeger", "mongo", "postgres", "prometheus", "redis",
-             "test-consul", "test-mongo", "test-postgres", "test-redis", "tests", "user-service"],
+             "redis-cluster-create", "redis-node-1", "redis-node-2", "redis-node-3", "redis-node-4", "redis-node-5", "redis-node-6", "test-consul", "test-mongo", "test-postgres", "test-redis", "tests", "user-service"],
             services.Keys.Order(StringComparer.Ordinal));
     }
 
@@ -110,14 +111,42 @@ public sealed partial class ComposeFileTests
         Assert.Contains(server, l => l.Trim() == "EDGE_REDIS_PASSWORD: change-me-redis-edge");
     }
 
-    /// <summary>The services of `docker-compose config` with the test profile.</summary>
-    private static async Task<Dictionary<string, Service>> NormalisedServicesAsync()
+    [SkippableFact]
+    public async Task The_cluster_profile_runs_six_cluster_nodes_that_keep_nothing_and_the_edges_wait_for_the_cluster()
+    {
+        var services = await NormalisedServicesAsync("cluster");
+
+        var nodes = services.Keys.Where(k => k.StartsWith("redis-node-", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal([.. Enumerable.Range(1, 6).Select(i => $"redis-node-{i}")], nodes);
+        foreach (var node in nodes.Select(n => services[n]))
+        {
+            Assert.True(node.HasHealthCheck);
+            Assert.Contains("    - cluster", node.Lines);
+            Assert.Contains("    - --cluster-enabled", node.Lines);
+            Assert.Contains("    - --masterauth", node.Lines); // replicas must be able to follow their primary
+            Assert.DoesNotContain(node.Lines, l => l.Contains("/data", StringComparison.Ordinal)); // its only volume is the read-only users script
+            Assert.Contains(node.Lines, l => l.Contains("/etc/chat-redis/start.sh", StringComparison.Ordinal)); // the same two users as the one Redis
+            Assert.Empty(node.Ports);
+        }
+        foreach (var edge in new[] { "edge-1", "edge-2" })
+        {
+            var lines = services[edge].Lines;
+            var job = lines.IndexOf("      redis-cluster-create:");
+            Assert.True(job >= 0, $"{edge} does not wait for redis-cluster-create");
+            Assert.Equal("        condition: service_completed_successfully", lines[job + 1]);
+        }
+        // The job is outside the profile, so the Edges' dependency exists on one Redis too.
+        Assert.DoesNotContain("    profiles:", services["redis-cluster-create"].Lines);
+    }
+
+    /// <summary>The services of `docker-compose config` with the test profile (or another).</summary>
+    private static async Task<Dictionary<string, Service>> NormalisedServicesAsync(string profile = "test")
     {
         Skip.IfNot(HasValidator(), "docker-compose is not installed");
         var version = await TestRun.RunAsync("docker-compose", "version", "--short");
         // The parser below reads the output of the 1.x validator CI installs.
         Skip.IfNot(version.TrimStart().StartsWith("1.", StringComparison.Ordinal), "the parser reads docker-compose 1.x output");
-        return ParseServices(await TestRun.RunAsync("docker-compose", "-f", ComposeFile, "--env-file", ExampleEnv, "--profile", "test", "config"));
+        return ParseServices(await TestRun.RunAsync("docker-compose", "-f", ComposeFile, "--env-file", ExampleEnv, "--profile", profile, "config"));
     }
 
     private static bool HasValidator() =>

@@ -26,12 +26,14 @@ public sealed class RedisPresenceTests
 
     private static string NewUser() => $"p{Guid.NewGuid():N}"[..20];
 
-    [Fact]
-    public async Task A_user_connected_on_one_replica_is_online_for_another_until_their_last_connection_closes()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_user_connected_on_one_replica_is_online_for_another_until_their_last_connection_closes(bool cluster)
     {
-        var redis = await RedisServer.SharedAsync();
-        var (a, connectionA) = Replica(redis.ConnectionString, TimeSpan.FromSeconds(30));
-        var (b, connectionB) = Replica(redis.ConnectionString, TimeSpan.FromSeconds(30));
+        var redis = await SharedRedis.ConnectionStringAsync(cluster);
+        var (a, connectionA) = Replica(redis, TimeSpan.FromSeconds(30));
+        var (b, connectionB) = Replica(redis, TimeSpan.FromSeconds(30));
         using (connectionA)
         using (connectionB)
         {
@@ -81,22 +83,29 @@ public sealed class RedisPresenceTests
         }
     }
 
-    [Fact]
-    public async Task Unknown_users_are_offline_and_never_seen_in_the_order_asked()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Unknown_users_are_offline_and_never_seen_in_the_order_asked(bool cluster)
     {
-        var redis = await RedisServer.SharedAsync();
-        var (a, connection) = Replica(redis.ConnectionString, TimeSpan.FromSeconds(30));
+        var (a, connection) = Replica(await SharedRedis.ConnectionStringAsync(cluster), TimeSpan.FromSeconds(30));
         using (connection)
         {
             var online = NewUser();
-            var unknown = NewUser();
+            var gone = NewUser();
             await a.ConnectedAsync(online);
+            await a.ConnectedAsync(gone);
+            await a.DisconnectedAsync(gone);
+            // A hundred names: on a cluster their keys span every shard, so one cross-slot read would fail.
+            string[] unknown = [.. Enumerable.Range(0, 98).Select(_ => NewUser())];
 
-            var answer = await a.GetAsync([unknown, online]);
+            var answer = await a.GetAsync([.. unknown, online, gone]);
 
-            Assert.Equal([unknown, online], answer.Select(p => p.Username));
-            Assert.Equal(new UserPresence(unknown, false, null), answer[0]);
-            Assert.True(answer[1].Online);
+            Assert.Equal([.. unknown, online, gone], answer.Select(p => p.Username));
+            Assert.All(answer.Take(98), p => Assert.Equal(new UserPresence(p.Username, false, null), p));
+            Assert.True(answer[98].Online);
+            Assert.False(answer[99].Online);
+            Assert.NotNull(answer[99].LastSeen);
         }
     }
 

@@ -8,7 +8,9 @@ namespace Chat.Tests.ScaleOut;
 /// </summary>
 public sealed class RedisWithUsersSystem : ScaleOutSystem
 {
-    protected override Task<RedisServer> StartRedisAsync() => RedisServer.StartWithUsersAsync();
-
-    protected override string EdgeRedisConnectionString => Redis.EdgeConnectionString;
+    protected override async Task<string> StartRedisAsync()
+    {
+        Redis = await RedisServer.StartWithUsersAsync();
+        return Redis.EdgeConnectionString;
+    }
 }

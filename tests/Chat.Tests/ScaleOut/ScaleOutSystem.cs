@@ -9,7 +9,7 @@ namespace Chat.Tests.ScaleOut;
 
 /// <summary>
 /// The chat path with two Edge replicas (A = <see cref="ChatSystem.Edge"/>, B) joined by a Redis of
-/// its own (tests may stop it). Presence runs on a short clock (heartbeat 1 s, TTL 3 s) so a
+/// its own (tests may stop it); <see cref="ClusterScaleOutSystem"/> joins them by a Redis Cluster. Presence runs on a short clock (heartbeat 1 s, TTL 3 s) so a
 /// crashed replica's users go offline within the test, and senders are not throttled.
 /// </summary>
 public class ScaleOutSystem : ChatSystem, IAsyncLifetime
@@ -23,7 +23,8 @@ public class ScaleOutSystem : ChatSystem, IAsyncLifetime
         EdgeSettings["Realtime__Burst"] = "1000000";
     }
 
-    public RedisServer Redis { get; private set; } = null!;
+    /// <summary>The one Redis (not started by the cluster variant, which has its own).</summary>
+    public RedisServer Redis { get; protected set; } = null!;
 
     public ServiceProcess EdgeA => Edge;
 
@@ -32,8 +33,7 @@ public class ScaleOutSystem : ChatSystem, IAsyncLifetime
     // Re-implemented so Redis starts before the Edges and stops after them.
     async Task IAsyncLifetime.InitializeAsync()
     {
-        Redis = await StartRedisAsync();
-        EdgeSettings["ConnectionStrings__Redis"] = EdgeRedisConnectionString;
+        EdgeSettings["ConnectionStrings__Redis"] = await StartRedisAsync();
         EdgeSettings["Caching__SigningKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)); // one for all replicas
         await InitializeAsync();
         EdgeB = await StartEdgeAsync(EdgeSettings);
@@ -42,16 +42,19 @@ public class ScaleOutSystem : ChatSystem, IAsyncLifetime
     async Task IAsyncLifetime.DisposeAsync()
     {
         await DisposeAsync();
-        await Redis.DisposeAsync();
+        await StopRedisAsync();
     }
 
-    /// <summary>The Redis the replicas share, started before them.</summary>
-    protected virtual Task<RedisServer> StartRedisAsync() => RedisServer.StartNewAsync();
+    /// <summary>Starts what the replicas share; returns its connection string.</summary>
+    protected virtual async Task<string> StartRedisAsync()
+    {
+        Redis = await RedisServer.StartNewAsync();
+        return Redis.ConnectionString;
+    }
 
-    /// <summary>How the replicas connect to <see cref="Redis"/>.</summary>
-    protected virtual string EdgeRedisConnectionString => Redis.ConnectionString;
+    protected virtual ValueTask StopRedisAsync() => Redis.DisposeAsync();
 
-    /// <summary>One more replica on the same Redis.</summary>
+    /// <summary>One more replica on the same Redis (or cluster).</summary>
     public Task<ServiceProcess> StartReplicaAsync() => StartEdgeAsync(EdgeSettings);
 
     /// <summary><c>GET /api/presence?users=…</c> on <paramref name="edge"/>: the status and the body.</summary>

@@ -5,8 +5,12 @@ using Chat.Tests.Realtime;
 
 namespace Chat.Tests.ScaleOut;
 
-/// <summary>Two real Edge processes on one real Redis, real WebSocket clients on each.</summary>
-public sealed class ScaleOutTests(ScaleOutSystem system) : IClassFixture<ScaleOutSystem>
+/// <summary>
+/// Two real Edge processes joined by a real Redis, real WebSocket clients on each; run on one Redis
+/// (<see cref="OneRedisScaleOutTests"/>) and on a Redis Cluster (<see cref="ClusterScaleOutTests"/>).
+/// </summary>
+public abstract class ScaleOutTests<TSystem>(TSystem system) : IClassFixture<TSystem>
+    where TSystem : ScaleOutSystem
 {
     private static string Text(JsonElement frame, string property) => frame.GetProperty(property).GetString()!;
 
@@ -118,3 +122,7 @@ public sealed class ScaleOutTests(ScaleOutSystem system) : IClassFixture<ScaleOu
         Assert.Equal(HttpStatusCode.OK, (await ScaleOutSystem.PresenceAsync(system.EdgeA, aliceToken, hundred)).Status);
     }
 }
+
+public sealed class OneRedisScaleOutTests(ScaleOutSystem system) : ScaleOutTests<ScaleOutSystem>(system);
+
+public sealed class ClusterScaleOutTests(ClusterScaleOutSystem system) : ScaleOutTests<ClusterScaleOutSystem>(system);

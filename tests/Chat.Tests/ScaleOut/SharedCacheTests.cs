@@ -84,12 +84,14 @@ public sealed class SharedCacheTests
         }
     }
 
-    [Fact]
-    public async Task An_answer_cached_by_one_replica_serves_another_and_outlives_its_ttl_on_neither()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task An_answer_cached_by_one_replica_serves_another_and_outlives_its_ttl_on_neither(bool cluster)
     {
-        var redis = await RedisServer.SharedAsync();
-        var (a, connectionA) = Replica(redis.ConnectionString);
-        var (b, connectionB) = Replica(redis.ConnectionString);
+        var redis = await SharedRedis.ConnectionStringAsync(cluster);
+        var (a, connectionA) = Replica(redis);
+        var (b, connectionB) = Replica(redis);
         using (connectionA)
         using (connectionB)
         {

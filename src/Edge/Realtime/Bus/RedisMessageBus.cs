@@ -5,10 +5,11 @@ using StackExchange.Redis;
 namespace Chat.Edge.Realtime.Bus;
 
 /// <summary>
-/// The bus of several Edge replicas sharing one Redis. Each user has a channel
+/// The bus of several Edge replicas sharing one Redis or one Redis Cluster. Each user has a channel
 /// (<see cref="RedisChannels.User"/>) that a replica subscribes to while it holds a connection of
 /// that user, so Redis routes every event only to the replicas that need it and publishing needs no
-/// presence lookup. A replica delivers its own events to its own connections directly and ignores
+/// presence lookup. On a cluster the channel is sharded: only the shard that owns its slot carries
+/// it, so each shard added adds pub/sub capacity (classic pub/sub would reach every node). A replica delivers its own events to its own connections directly and ignores
 /// their echo, so it keeps serving its users while Redis is away; what other replicas missed
 /// meanwhile, they read from the store when Redis returns (<see cref="RecoverAsync"/>).
 /// </summary>
@@ -40,7 +41,7 @@ public sealed partial class RedisMessageBus(
         try
         {
             // Awaited: one publish in flight per sending connection, in the order it sends.
-            await redis.Subscriber.PublishAsync(RedisChannels.User(user), new BusEnvelope(node.Id, busEvent).ToUtf8Json());
+            await redis.Subscriber.PublishAsync(RedisChannels.User(user, redis.IsCluster), new BusEnvelope(node.Id, busEvent).ToUtf8Json());
             metrics.Published(MessagingSystem, errorType: null);
         }
         catch (Exception e) when (RedisFailureLog.IsRedisFailure(e))
@@ -144,7 +145,7 @@ public sealed partial class RedisMessageBus(
         {
             try
             {
-                await redis.Subscriber.PublishAsync(RedisChannels.User(missed[i]), hint);
+                await redis.Subscriber.PublishAsync(RedisChannels.User(missed[i], redis.IsCluster), hint);
             }
             catch (Exception e) when (RedisFailureLog.IsRedisFailure(e))
             {
@@ -235,7 +236,7 @@ public sealed partial class RedisMessageBus(
 
     private async Task<ChannelMessageQueue?> TrySubscribeAsync(string user)
     {
-        var name = RedisChannels.User(user);
+        var name = RedisChannels.User(user, redis.IsCluster);
         try
         {
             var queue = await redis.Subscriber.SubscribeAsync(name);
