@@ -1,7 +1,10 @@
 """CPU time each part of the system used over a window, from /proc (user + system time of every
 process, threads included), grouped by what the process is. Prints one JSON object.
 
-    cpu.py SECONDS
+    cpu.py SECONDS [MARKER...]
+
+With markers, only the processes whose command line holds one of them, and their descendants (so
+other work on the machine, e.g. a test run's own servers, is not counted).
 """
 import json
 import os
@@ -21,8 +24,21 @@ def snapshot():
         except OSError:
             continue  # gone meanwhile
         fields = stat[stat.rfind(')') + 2:].split()
-        times[pid] = (int(fields[11]) + int(fields[12]), command)
+        times[pid] = (int(fields[11]) + int(fields[12]), command, fields[1])
     return times
+
+
+def chosen(times, markers):
+    """The pids whose command holds a marker, and every descendant of one."""
+    picked = {pid for pid, (_, command, _) in times.items() if any(m in command for m in markers)}
+    grew = True
+    while grew:
+        grew = False
+        for pid, (_, _, parent) in times.items():
+            if pid not in picked and parent in picked:
+                picked.add(pid)
+                grew = True
+    return picked
 
 
 def part(command):
@@ -30,12 +46,16 @@ def part(command):
 
 
 seconds = float(sys.argv[1])
+markers = sys.argv[2:]
 before, started = snapshot(), time.monotonic()
 time.sleep(seconds)
 after, elapsed = snapshot(), time.monotonic() - started
 ticks = os.sysconf('SC_CLK_TCK')
 used = {}
-for pid, (total, command) in after.items():
+counted = chosen(after, markers) if markers else after.keys()
+for pid, (total, command, _) in after.items():
+    if pid not in counted:
+        continue
     spent = (total - before.get(pid, (0,))[0]) / ticks
     if spent > 0:
         used[part(command)] = used.get(part(command), 0) + spent

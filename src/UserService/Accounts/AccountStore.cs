@@ -5,7 +5,7 @@ using Npgsql;
 namespace Chat.UserService.Accounts;
 
 /// <summary>Creating accounts, checking passwords, finding users.</summary>
-public sealed class AccountStore(UsersDbContext db, IPasswordHasher<UserAccount> hasher, TimeProvider clock)
+public sealed class AccountStore(UsersDbContext db, PasswordHashing hashing, TimeProvider clock)
 {
     // Hashed once, verified against when the username is unknown, so that an unknown user costs
     // the same time as a wrong password and timing does not reveal which usernames exist.
@@ -22,7 +22,7 @@ public sealed class AccountStore(UsersDbContext db, IPasswordHasher<UserAccount>
             PasswordHash = "",
             CreatedAt = clock.GetUtcNow().UtcDateTime,
         };
-        account.PasswordHash = hasher.HashPassword(account, password);
+        account.PasswordHash = await hashing.HashAsync(account, password, cancellationToken);
         db.Users.Add(account);
         try
         {
@@ -41,14 +41,15 @@ public sealed class AccountStore(UsersDbContext db, IPasswordHasher<UserAccount>
         var account = await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Username == username, cancellationToken);
         if (account is null)
         {
-            hasher.VerifyHashedPassword(null!, DecoyHash.Value, password);
+            await hashing.VerifyAsync(null, DecoyHash.Value, password, cancellationToken);
             return null;
         }
-        var result = hasher.VerifyHashedPassword(account, account.PasswordHash, password);
+        var result = await hashing.VerifyAsync(account, account.PasswordHash, password, cancellationToken);
         if (result == PasswordVerificationResult.SuccessRehashNeeded)
         {
+            var rehashed = await hashing.HashAsync(account, password, cancellationToken);
             await db.Users.Where(u => u.Id == account.Id)
-                .ExecuteUpdateAsync(s => s.SetProperty(u => u.PasswordHash, hasher.HashPassword(account, password)), cancellationToken);
+                .ExecuteUpdateAsync(s => s.SetProperty(u => u.PasswordHash, rehashed), cancellationToken);
         }
         return result == PasswordVerificationResult.Failed ? null : account;
     }
@@ -63,8 +64,9 @@ public sealed class AccountStore(UsersDbContext db, IPasswordHasher<UserAccount>
         {
             return false;
         }
+        var hash = await hashing.HashAsync(account, newPassword, cancellationToken);
         await db.Users.Where(u => u.Id == account.Id)
-            .ExecuteUpdateAsync(s => s.SetProperty(u => u.PasswordHash, hasher.HashPassword(account, newPassword)), cancellationToken);
+            .ExecuteUpdateAsync(s => s.SetProperty(u => u.PasswordHash, hash), cancellationToken);
         return true;
     }
 

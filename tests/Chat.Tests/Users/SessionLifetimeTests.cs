@@ -22,7 +22,8 @@ public sealed class SessionLifetimeTests
         await using var db = new UsersDbContext(new DbContextOptionsBuilder<UsersDbContext>()
             .UseNpgsql(await (await PostgresServer.SharedAsync()).CreateDatabaseAsync("sessions")).Options);
         await db.Database.MigrateAsync();
-        var account = await new AccountStore(db, new PasswordHasher<UserAccount>(), clock).RegisterAsync("lifetime", "correct horse battery", CancellationToken.None);
+        using var hashing = new PasswordHashing();
+        var account = await new AccountStore(db, hashing, clock).RegisterAsync("lifetime", "correct horse battery", CancellationToken.None);
         var sessions = new SessionStore(db, Options.Create(new SessionLifetimeOptions { RefreshLifetime = Lifetime }), clock);
         var (used, usedToken) = await sessions.StartAsync(account!.Id, "used", CancellationToken.None);
         var (_, idleToken) = await sessions.StartAsync(account.Id, "idle", CancellationToken.None);
