@@ -67,6 +67,20 @@ done
 nodes=$(IFS=,; echo "${cluster_nodes[*]}")
 node_pids=$(IFS=,; echo "${cluster_pids[*]}")
 
+# What the nodes cost with no load at all (cluster cron, gossip between nodes), to set against the runs.
+cpu_us() { awk '{ sub(/.*\) /, ""); split($0, f, " "); print (f[12] + f[13]) * 10000 }' "/proc/$1/stat"; }
+idle_seconds=5
+before=()
+for pid in "$single_pid" "${cluster_pids[@]}"; do before+=("$(cpu_us "$pid")"); done
+sleep "$idle_seconds"
+idle=()
+i=0
+for pid in "$single_pid" "${cluster_pids[@]}"; do
+  idle+=($(( ($(cpu_us "$pid") - before[i]) / idle_seconds )))
+  i=$((i + 1))
+done
+printf '{"label":"idle","redisCpuMicrosecondsPerSecond":{"oneRedis":%s,"clusterNodes":[%s,%s,%s]}}\n' "${idle[@]}" | tee -a "$results"
+
 for run in $(seq 1 "$runs"); do
   say "run $run of $runs"
   bench --redis "127.0.0.1:$port" --pids "$single_pid" --label "one Redis" | tee -a "$results"

@@ -72,6 +72,9 @@ async Task PublishAsync(IMessageBus bus, string[] recipients, int seed)
 long Crossed() => a.Delivery.Delivered + b.Delivery.Delivered - Interlocked.Read(ref published);
 var load = Enumerable.Range(0, publishers).Select(i => Task.Run(() => i % 2 == 0 ? PublishAsync(a.Bus, onB, i) : PublishAsync(b.Bus, onA, i))).ToArray();
 await Task.Delay(TimeSpan.FromSeconds(2)); // warm-up: connections, JIT, pools
+// The nodes in the order of --pids (bench/bus.sh gives them in the order of the connection string).
+var endPoints = connectionString.Split(',').Where(part => !part.Contains('=', StringComparison.Ordinal)).Select(part => part.Trim()).ToArray();
+var ioBefore = await Task.WhenAll(endPoints.Select(RedisIoCounters.ReadAsync));
 var cpuBefore = pids.Select(RedisCpu.MicrosecondsOf).ToArray();
 var selfBefore = Process.GetCurrentProcess().TotalProcessorTime;
 var crossedBefore = Crossed();
@@ -80,6 +83,7 @@ await Task.Delay(TimeSpan.FromSeconds(seconds));
 var crossedAfter = Crossed();
 var elapsed = clock.Elapsed.TotalSeconds;
 var cpuAfter = pids.Select(RedisCpu.MicrosecondsOf).ToArray();
+var ioAfter = await Task.WhenAll(endPoints.Select(RedisIoCounters.ReadAsync));
 var selfAfter = Process.GetCurrentProcess().TotalProcessorTime;
 await stop.CancelAsync();
 await Task.WhenAll(load);
@@ -96,6 +100,9 @@ var result = new
     messagesPerSecond = Math.Round(delivered / elapsed),
     redisCpuMicrosecondsPerMessage = perNode,
     redisCpuUtilisation = pids.Select((_, i) => Math.Round((cpuAfter[i] - cpuBefore[i]) / (elapsed * 1_000_000), 2)).ToArray(),
+    // Socket reads and writes per delivered message: below 1 when one read or write carries several.
+    redisReadsPerMessage = endPoints.Select((_, i) => Math.Round((ioAfter[i].Reads - ioBefore[i].Reads) / (double)delivered, 3)).ToArray(),
+    redisWritesPerMessage = endPoints.Select((_, i) => Math.Round((ioAfter[i].Writes - ioBefore[i].Writes) / (double)delivered, 3)).ToArray(),
     benchCpuMicrosecondsPerMessage = Math.Round((selfAfter - selfBefore).TotalMicroseconds / delivered, 2),
 };
 Console.WriteLine(JsonSerializer.Serialize(result));
