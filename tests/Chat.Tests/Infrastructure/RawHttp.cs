@@ -7,7 +7,7 @@ namespace Chat.Tests.Infrastructure;
 /// <summary>
 /// One HTTP request written byte for byte over TCP: HttpClient (System.Uri) would tidy the paths
 /// that the door tests need sent as they are (dot segments, percent-encoding), and cannot speak
-/// HTTP/1.0. The connection closes after the answer, which is read to its end.
+/// HTTP/1.0. The connection closes after the answer, which is read to its end (a 101's head only).
 /// </summary>
 public static class RawHttp
 {
@@ -18,17 +18,19 @@ public static class RawHttp
 
     /// <summary>Sends <c>METHOD TARGET VERSION</c>, the headers, and the body (as JSON when given).</summary>
     public static async Task<Answer> SendAsync(Uri server, string method, string target, string? jsonBody = null,
-        string version = "HTTP/1.1", IEnumerable<string>? headers = null)
+        string version = "HTTP/1.1", IEnumerable<string>? headers = null, bool omitHost = false)
     {
         using var tcp = new TcpClient();
         await tcp.ConnectAsync(server.Host, server.Port);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         var stream = tcp.GetStream();
         var body = jsonBody is null ? [] : Encoding.UTF8.GetBytes(jsonBody);
-        var head = new StringBuilder()
-            .Append(CultureInfo.InvariantCulture, $"{method} {target} {version}\r\n")
-            .Append(CultureInfo.InvariantCulture, $"Host: {server.Authority}\r\n")
-            .Append("Connection: close\r\n");
+        var head = new StringBuilder().Append(CultureInfo.InvariantCulture, $"{method} {target} {version}\r\n");
+        if (!omitHost)
+        {
+            head.Append(CultureInfo.InvariantCulture, $"Host: {server.Authority}\r\n");
+        }
+        head.Append("Connection: close\r\n");
         foreach (var header in headers ?? [])
         {
             head.Append(header).Append("\r\n");
@@ -41,9 +43,25 @@ public static class RawHttp
         head.Append("\r\n");
         await stream.WriteAsync(Encoding.ASCII.GetBytes(head.ToString()).Concat(body).ToArray(), timeout.Token);
 
+        return Parse(await ReadAnswerAsync(stream, timeout.Token));
+    }
+
+    /// <summary>To the end of the stream, or to the end of the head of a 101 (whose connection stays open).</summary>
+    private static async Task<byte[]> ReadAnswerAsync(NetworkStream stream, CancellationToken cancel)
+    {
         using var all = new MemoryStream();
-        await stream.CopyToAsync(all, timeout.Token);
-        return Parse(all.ToArray());
+        var buffer = new byte[16 * 1024];
+        int read;
+        while ((read = await stream.ReadAsync(buffer, cancel)) > 0)
+        {
+            all.Write(buffer, 0, read);
+            var sofar = Encoding.ASCII.GetString(all.GetBuffer(), 0, (int)all.Length);
+            if (sofar.StartsWith("HTTP/1.1 101", StringComparison.Ordinal) && sofar.Contains("\r\n\r\n", StringComparison.Ordinal))
+            {
+                break;
+            }
+        }
+        return all.ToArray();
     }
 
     private static Answer Parse(byte[] response)
