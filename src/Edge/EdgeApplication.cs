@@ -1,5 +1,6 @@
 using Chat.Edge.Accounts;
 using Chat.Edge.Groups;
+using Chat.Edge.Http;
 using Chat.Edge.Messages;
 using Chat.Edge.Presence;
 using Chat.Edge.Realtime;
@@ -43,6 +44,7 @@ public static class EdgeApplication
         app.UseGatewayForwardedHeaders();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseCanonicalPaths();
         app.MapDefaultEndpoints();
         app.MapAccountApi();
         app.MapSessionApi();

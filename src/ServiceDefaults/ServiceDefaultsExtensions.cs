@@ -41,8 +41,9 @@ public static class ServiceDefaultsExtensions
     public static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(8);
 
     /// <summary>
-    /// gRPC with health (grpc.health.v1, reporting the readiness checks), server reflection, and
-    /// dependency outages answered as Unavailable (<see cref="DependencyOutageInterceptor"/>), so
+    /// gRPC with health (grpc.health.v1, reporting the readiness checks), server reflection, text
+    /// no service can keep answered as InvalidArgument (<see cref="StorableTextInterceptor"/>) and
+    /// dependency outages as Unavailable (<see cref="DependencyOutageInterceptor"/>), so
     /// that <c>grpcurl -plaintext HOST:PORT list</c> works.
     /// </summary>
     public static IHostApplicationBuilder AddGrpcServiceDefaults(this IHostApplicationBuilder builder, Action<DependencyOutageOptions>? outages = null)
@@ -50,7 +51,13 @@ public static class ServiceDefaultsExtensions
         var outageOptions = new DependencyOutageOptions();
         outages?.Invoke(outageOptions);
         builder.Services.AddSingleton(outageOptions);
-        builder.Services.AddGrpc(o => o.Interceptors.Add<DependencyOutageInterceptor>());
+        builder.Services.AddGrpc(o =>
+        {
+            // Bad text is refused before the handler, so it can never reach a store and be taken
+            // for an outage by the interceptor after it.
+            o.Interceptors.Add<StorableTextInterceptor>();
+            o.Interceptors.Add<DependencyOutageInterceptor>();
+        });
         builder.Services.AddGrpcReflection();
         builder.Services.AddGrpcHealthChecks(o => o.Services.Map("", r => r.Tags.Contains(ReadyTag)));
         return builder;

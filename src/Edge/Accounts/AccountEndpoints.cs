@@ -64,9 +64,7 @@ public static class AccountEndpoints
                 {
                     Username = credentials.Username,
                     Password = credentials.Password,
-                    // The client's address as the gateway reports it (forwarded headers are
-                    // honoured only from trusted proxies; see ForwardedHeadersExtensions).
-                    ClientAddress = http.Connection.RemoteIpAddress?.ToString() ?? "",
+                    ClientAddress = ClientAddress(http),
                     Device = credentials.Device ?? "",
                 },
                 deadline: calls.Value.Deadline(),
@@ -79,15 +77,24 @@ public static class AccountEndpoints
         }
         catch (RpcException e) when (e.StatusCode == StatusCode.ResourceExhausted)
         {
-            var retryAfter = e.Trailers.GetValue(GrpcTrailers.RetryAfterSeconds) ?? "60";
-            http.Response.Headers.RetryAfter = retryAfter;
-            return Problem(StatusCodes.Status429TooManyRequests, $"Too many failed logins for this username; try again in {retryAfter} s.");
+            return TooManyFailures(http, e);
         }
         catch (RpcException e)
         {
             return Unavailable(e);
         }
     }
+
+    /// <summary>UserService's throttle (failed logins or old passwords of one username from one address) as a 429 with Retry-After.</summary>
+    internal static IResult TooManyFailures(HttpContext http, RpcException e)
+    {
+        var retryAfter = e.Trailers.GetValue(GrpcTrailers.RetryAfterSeconds) ?? "60";
+        http.Response.Headers.RetryAfter = retryAfter;
+        return Problem(StatusCodes.Status429TooManyRequests, $"Too many failed logins for this username; try again in {retryAfter} s.");
+    }
+
+    /// <summary>The client's address as the gateway reports it (forwarded headers are honoured only from trusted proxies; see ForwardedHeadersExtensions).</summary>
+    internal static string ClientAddress(HttpContext http) => http.Connection.RemoteIpAddress?.ToString() ?? "";
 
     /// <summary>What login and refresh answer: the access token, the refresh token, their lifetimes in seconds.</summary>
     internal static IResult TokenPair(LoginResponse answer) => Results.Json(new

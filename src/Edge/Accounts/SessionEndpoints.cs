@@ -38,7 +38,7 @@ public static class SessionEndpoints
         try
         {
             return TokenPair(await users.RefreshAsync(
-                new RefreshRequest { RefreshToken = refreshToken, ClientAddress = http.Connection.RemoteIpAddress?.ToString() ?? "" },
+                new RefreshRequest { RefreshToken = refreshToken, ClientAddress = ClientAddress(http) },
                 deadline: calls.Value.Deadline(), cancellationToken: http.RequestAborted));
         }
         catch (RpcException e) when (e.StatusCode == StatusCode.Unauthenticated)
@@ -90,7 +90,7 @@ public static class SessionEndpoints
         }
         return await CallAsync(http, async () =>
         {
-            await users.ChangePasswordAsync(new ChangePasswordRequest { AccessToken = Bearer(http), OldPassword = oldPassword, NewPassword = newPassword },
+            await users.ChangePasswordAsync(new ChangePasswordRequest { AccessToken = Bearer(http), OldPassword = oldPassword, NewPassword = newPassword, ClientAddress = ClientAddress(http) },
                 deadline: calls.Value.Deadline(), cancellationToken: http.RequestAborted);
             return Results.NoContent();
         });
@@ -112,6 +112,10 @@ public static class SessionEndpoints
         catch (RpcException e) when (e.StatusCode == StatusCode.PermissionDenied)
         {
             return Problem(StatusCodes.Status401Unauthorized, "The old password is wrong.");
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.ResourceExhausted)
+        {
+            return TooManyFailures(http, e);
         }
         catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
         {

@@ -27,6 +27,12 @@ public static partial class WebSocketEndpoint
         IHostApplicationLifetime lifetime,
         ILogger<ChatConnection> logger)
     {
+        if (HttpProtocol.IsHttp10(http.Request.Protocol))
+        {
+            // An upgrade is HTTP/1.1's (RFC 9110 7.8); Kestrel would answer an HTTP/1.0 one with 101.
+            return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Bad Request",
+                detail: "A WebSocket upgrade needs HTTP/1.1.");
+        }
         if (!http.WebSockets.IsWebSocketRequest)
         {
             return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Bad Request",

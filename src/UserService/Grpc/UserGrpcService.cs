@@ -40,16 +40,8 @@ public sealed partial class UserGrpcService(AccountStore accounts, SessionStore 
     public override async Task<LoginResponse> Login(LoginRequest request, ServerCallContext context)
     {
         var username = UsernameRules.Normalize(request.Username);
-        var address = string.IsNullOrEmpty(request.ClientAddress) ? context.Peer : request.ClientAddress;
-        if (throttle.RetryAfter(username, address) is { } wait)
-        {
-            var seconds = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
-            LogThrottled(logger, seconds);
-            logins.Throttled();
-            throw new RpcException(
-                new Status(StatusCode.ResourceExhausted, "too many failed logins; try again later"),
-                new Metadata { { GrpcTrailers.RetryAfterSeconds, seconds.ToString(CultureInfo.InvariantCulture) } });
-        }
+        var address = ClientAddress(request.ClientAddress, context);
+        ThrowIfThrottled(username, address);
         var account = UsernameRules.IsValidUsername(username) && UsernameRules.IsValidPassword(request.Password)
             ? await accounts.VerifyAsync(username, request.Password, context.CancellationToken)
             : null;
@@ -139,15 +131,42 @@ public sealed partial class UserGrpcService(AccountStore accounts, SessionStore 
             throw new RpcException(new Status(StatusCode.InvalidArgument,
                 $"a password has {UsernameRules.MinPasswordLength} to {UsernameRules.MaxPasswordLength} characters"));
         }
+        // The old password is a login's proof: whoever holds a stolen access token gets the same
+        // number of guesses here as at login, from the same allowance.
+        var address = ClientAddress(request.ClientAddress, context);
+        ThrowIfThrottled(token.Username, address);
         if (!UsernameRules.IsValidPassword(request.OldPassword)
             || !await accounts.ChangePasswordAsync(token.Username, request.OldPassword, request.NewPassword, context.CancellationToken))
         {
+            throttle.Failed(token.Username, address);
+            LogPasswordChangeFailed(logger, Guid.Parse(token.UserId));
+            logins.Failed();
             // Not Unauthenticated: the caller's token is fine, the proof it offered is not.
             throw new RpcException(new Status(StatusCode.PermissionDenied, "the old password is wrong"));
         }
+        throttle.Succeeded(token.Username, address);
         var ended = await sessions.EndOthersAsync(Guid.Parse(token.UserId), token.SessionId, context.CancellationToken);
         LogPasswordChanged(logger, Guid.Parse(token.UserId), ended);
         return new ChangePasswordResponse();
+    }
+
+    /// <summary>The end user's address as the Edge reports it; the caller's own for a direct call (grpcurl).</summary>
+    private static string ClientAddress(string reported, ServerCallContext context) =>
+        string.IsNullOrEmpty(reported) ? context.Peer : reported;
+
+    /// <summary>ResourceExhausted, with the seconds to wait, once this username has failed too often from this address.</summary>
+    private void ThrowIfThrottled(string username, string address)
+    {
+        if (throttle.RetryAfter(username, address) is not { } wait)
+        {
+            return;
+        }
+        var seconds = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
+        LogThrottled(logger, seconds);
+        logins.Throttled();
+        throw new RpcException(
+            new Status(StatusCode.ResourceExhausted, "too many failed logins; try again later"),
+            new Metadata { { GrpcTrailers.RetryAfterSeconds, seconds.ToString(CultureInfo.InvariantCulture) } });
     }
 
     /// <summary>A valid access token whose session has not ended, or Unauthenticated.</summary>
@@ -239,4 +258,7 @@ public sealed partial class UserGrpcService(AccountStore accounts, SessionStore 
 
     [LoggerMessage(EventId = 28, Level = LogLevel.Information, Message = "User {UserId} changed the password; {Ended} other sessions ended")]
     private static partial void LogPasswordChanged(ILogger logger, Guid userId, int ended);
+
+    [LoggerMessage(EventId = 29, Level = LogLevel.Information, Message = "User {UserId} offered a wrong old password (counted as a failed login)")]
+    private static partial void LogPasswordChangeFailed(ILogger logger, Guid userId);
 }

@@ -104,6 +104,21 @@ public sealed class AccountApiTests(ChatSystem system) : IClassFixture<ChatSyste
         Assert.Equal(HttpStatusCode.OK, (await http.SendAsync(Login(Password, "198.51.100.21"))).StatusCode);
     }
 
+    [Theory]
+    [InlineData("\u212A")] // KELVIN SIGN, which Unicode lower-cases to 'k'
+    [InlineData("\u017F")] // LONG S, which Unicode upper-cases to 'S'
+    [InlineData("\u0130")] // CAPITAL I WITH DOT ABOVE, which Unicode lower-cases to 'i' and a dot
+    public async Task A_name_with_a_letter_that_unicode_folds_into_the_alphabet_is_400_and_no_way_into_the_ascii_account(string letter)
+    {
+        using var http = Http();
+        var ascii = "k" + NewName()[1..];
+        Assert.Equal(HttpStatusCode.Created, (await http.PostAsJsonAsync("/api/auth/register", new { username = ascii, password = Password })).StatusCode);
+        var lookalike = letter + ascii[1..];
+
+        await AssertProblem(await http.PostAsJsonAsync("/api/auth/register", new { username = lookalike, password = Password }), HttpStatusCode.BadRequest);
+        await AssertProblem(await http.PostAsJsonAsync("/api/auth/login", new { username = lookalike, password = Password }), HttpStatusCode.Unauthorized);
+    }
+
     [Fact]
     public async Task Health_endpoints_answer()
     {

@@ -125,4 +125,35 @@ public sealed class SessionApiTests(ChatSystem system) : IClassFixture<ChatSyste
         Assert.Equal(HttpStatusCode.Unauthorized, (await Http().PostAsJsonAsync("/api/auth/refresh", new { refreshToken = Refresh(other) })).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/api/auth/sessions")).StatusCode);
     }
+
+    [Fact]
+    public async Task Wrong_old_passwords_count_as_failed_logins_and_are_throttled_with_429_and_retry_after()
+    {
+        var (name, login) = await LoginAsync();
+        using var http = Http(Access(login));
+        HttpRequestMessage Change(string oldPassword, string clientAddress) =>
+            new(HttpMethod.Post, "/api/auth/password")
+            {
+                Content = JsonContent.Create(new { oldPassword, newPassword = "another good password" }),
+                Headers = { { "X-Forwarded-For", clientAddress } }, // as the gateway reports it
+            };
+
+        for (var i = 0; i < 10; i++)
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, (await http.SendAsync(Change("not my password", "198.51.100.30"))).StatusCode);
+        }
+        var throttled = await http.SendAsync(Change(Password, "198.51.100.30"));
+        var loginThere = await Http().SendAsync(new HttpRequestMessage(HttpMethod.Post, "/api/auth/login")
+        {
+            Content = JsonContent.Create(new { username = name, password = Password }),
+            Headers = { { "X-Forwarded-For", "198.51.100.30" } },
+        });
+        var elsewhere = await http.SendAsync(Change(Password, "198.51.100.31"));
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, throttled.StatusCode);
+        Assert.Equal("application/problem+json", throttled.Content.Headers.ContentType?.MediaType);
+        Assert.InRange(throttled.Headers.RetryAfter!.Delta!.Value.TotalSeconds, 1, 300);
+        Assert.Equal(HttpStatusCode.TooManyRequests, loginThere.StatusCode); // one allowance for both proofs
+        Assert.Equal(HttpStatusCode.NoContent, elsewhere.StatusCode);
+    }
 }

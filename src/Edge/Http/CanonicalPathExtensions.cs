@@ -1,0 +1,30 @@
+using Microsoft.AspNetCore.Http.Features;
+
+namespace Chat.Edge.Http;
+
+/// <summary>
+/// Routes early and refuses, with the contract's 404, every request whose path is not spelled the
+/// way its route is (<see cref="CanonicalPath"/>): such a request never reaches an endpoint, so it
+/// can neither create an account nor test a password past the gateway's limits.
+/// </summary>
+public static class CanonicalPathExtensions
+{
+    public static WebApplication UseCanonicalPaths(this WebApplication app)
+    {
+        app.UseRouting();
+        app.Use(async (http, next) =>
+        {
+            var rawTarget = http.Features.GetRequiredFeature<IHttpRequestFeature>().RawTarget;
+            var route = (http.GetEndpoint() as RouteEndpoint)?.RoutePattern;
+            if (CanonicalPath.IsCanonical(rawTarget, route))
+            {
+                await next(http);
+                return;
+            }
+            await Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not Found",
+                detail: "There is nothing at this path; paths are spelled exactly as documented (lower-case, no trailing slash).")
+                .ExecuteAsync(http);
+        });
+        return app;
+    }
+}
