@@ -55,7 +55,11 @@ chmod 755 "$state"
 CHAT_STATE_DIR="$state" setsid scripts/run-local.sh > "$results/capacity-run-local.log" 2>&1 &
 local_pid=$!
 trap 'kill -TERM -$local_pid 2>/dev/null || true; sleep 2; rm -rf "$state"' EXIT
-for _ in $(seq 1 120); do curl -sf -o /dev/null http://127.0.0.1:8080/readyz && break; sleep 1; done
+for _ in $(seq 1 120); do
+  kill -0 $local_pid 2>/dev/null || { say "run-local.sh stopped (its ports in use?): see $results/capacity-run-local.log"; exit 1; }
+  curl -sf -o /dev/null http://127.0.0.1:8080/readyz && break
+  sleep 1
+done
 edges=$(pgrep -f "src/Edge/bin/Release/net10.0/Chat.Edge.dll" | paste -sd, -)
 targets=http://127.0.0.1:5001,http://127.0.0.1:5002
 loadgen --targets "$targets" --idle --connections "$idle" --idle-users "$idle_users" --hold "$((seconds + 40))" \
@@ -63,7 +67,7 @@ loadgen --targets "$targets" --idle --connections "$idle" --idle-users "$idle_us
 idle_pid=$!
 until grep -q "^$idle idle connections" "$results/capacity-idle.log"; do sleep 0.5; done
 sleep 20 # the handshakes' garbage collected, the first heartbeats and checks past
-python3 bench/cpu.py "$seconds" "$state" "$(pwd)/src/" 56379 > "$results/capacity-idle-cpu.json"
+python3 bench/cpu.py "$seconds" "$state" scripts/run-local.sh > "$results/capacity-idle-cpu.json"
 wait $idle_pid
 
 # (3) Bytes per stored message: tables, indexes and WAL of the message database over a known load.
