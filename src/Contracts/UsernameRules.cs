@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text.RegularExpressions;
 
 namespace Chat.Contracts;
@@ -19,8 +20,13 @@ public static partial class UsernameRules
     /// turn other letters into it (U+212A KELVIN SIGN into 'k', U+0130 into 'i' plus a dot), so a
     /// name could be registered or logged in to under a spelling that is not its own.
     /// </summary>
-    public static string Normalize(string username)
+    [return: NotNullIfNotNull(nameof(username))]
+    public static string? Normalize(string? username)
     {
+        if (username is null)
+        {
+            return null;
+        }
         var trimmed = username.Trim();
         return string.Create(trimmed.Length, trimmed, static (folded, source) =>
         {

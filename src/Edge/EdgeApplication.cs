@@ -45,6 +45,7 @@ public static class EdgeApplication
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseCanonicalPaths();
+        app.UseStorableRequestText();
         app.MapDefaultEndpoints();
         app.MapAccountApi();
         app.MapSessionApi();

@@ -38,7 +38,7 @@ public static class GroupEndpoints
             return Problem(StatusCodes.Status400BadRequest, "Expected {\"name\":\"…\",\"members\":[\"bob\",…]}.");
         }
         var name = StorableString(nameElement)?.Trim();
-        var named = membersElement.EnumerateArray().Select(m => StorableString(m)?.Trim().ToLowerInvariant()).ToList();
+        var named = membersElement.EnumerateArray().Select(m => UsernameRules.Normalize(StorableString(m))).ToList();
         if (name is null || named.Contains(null))
         {
             return Problem(StatusCodes.Status400BadRequest, $"A group name or member {StorableText.Rule}.");
@@ -70,7 +70,7 @@ public static class GroupEndpoints
         {
             return Problem(StatusCodes.Status400BadRequest, "Expected {\"username\":\"…\"}.");
         }
-        if (StorableString(u)?.Trim().ToLowerInvariant() is not { } username)
+        if (UsernameRules.Normalize(StorableString(u)) is not { } username)
         {
             return Problem(StatusCodes.Status400BadRequest, $"A username {StorableText.Rule}.");
         }
@@ -83,9 +83,11 @@ public static class GroupEndpoints
     }
 
     private static Task<IResult> RemoveMemberAsync(HttpContext http, string id, string username, [FromServices] ChatService.ChatServiceClient chat, IOptions<ServiceCallOptions> calls) =>
-        CallAsync(async () =>
+        !UsernameRules.IsValidUsername(UsernameRules.Normalize(username))
+            ? Task.FromResult(Problem(StatusCodes.Status404NotFound, "No user can have that name (3-32 of a-z 0-9 _ . -)."))
+            : CallAsync(async () =>
         {
-            await chat.RemoveGroupMemberAsync(new RemoveGroupMemberRequest { User = http.User().Username, GroupId = id, Username = username.ToLowerInvariant() },
+            await chat.RemoveGroupMemberAsync(new RemoveGroupMemberRequest { User = http.User().Username, GroupId = id, Username = UsernameRules.Normalize(username) },
                 deadline: calls.Value.Deadline(), cancellationToken: http.RequestAborted);
             return Results.NoContent();
         });

@@ -47,7 +47,7 @@ public static class HistoryEndpoint
         {
             return BadRequest($"`before` must be a message id (up to {MessageId.Width} digits).");
         }
-        var peer = with?.ToLowerInvariant();
+        var peer = UsernameRules.Normalize(with);
         try
         {
             if (peer is not null && !await directory.ExistsAsync(peer, http.RequestAborted))

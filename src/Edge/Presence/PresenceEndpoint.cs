@@ -25,7 +25,7 @@ public static class PresenceEndpoint
     {
         var names = (users ?? "")
             .Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
-            .Select(n => n.ToLowerInvariant())
+            .Select(n => UsernameRules.Normalize(n))
             .Distinct(StringComparer.Ordinal)
             .ToList();
         if (names.Count == 0)

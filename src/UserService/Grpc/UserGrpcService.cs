@@ -217,7 +217,7 @@ public sealed partial class UserGrpcService(AccountStore accounts, SessionStore 
         {
             throw new RpcException(new Status(StatusCode.InvalidArgument, $"at most {MaxLookup} usernames per call"));
         }
-        var names = request.Usernames.Select(UsernameRules.Normalize).Where(UsernameRules.IsValidUsername).Distinct().ToList();
+        var names = request.Usernames.Select(n => UsernameRules.Normalize(n)).Where(UsernameRules.IsValidUsername).Distinct().ToList();
         var found = names.Count == 0 ? [] : await accounts.FindAsync(names, context.CancellationToken);
         var response = new LookupUsersResponse();
         response.Users.AddRange(found.Select(ToContract));

@@ -66,13 +66,12 @@ public static class RawHttp
 
     private static Answer Parse(byte[] response)
     {
-        var text = Encoding.UTF8.GetString(response);
-        var split = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+        var split = response.AsSpan().IndexOf("\r\n\r\n"u8);
         if (split < 0)
         {
-            throw new InvalidOperationException($"not an HTTP answer: {text}");
+            throw new InvalidOperationException($"not an HTTP answer: {Encoding.UTF8.GetString(response)}");
         }
-        var lines = text[..split].Split("\r\n");
+        var lines = Encoding.ASCII.GetString(response, 0, split).Split("\r\n");
         var status = int.Parse(lines[0].Split(' ')[1], CultureInfo.InvariantCulture);
         var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (var line in lines.Skip(1))
@@ -80,28 +79,27 @@ public static class RawHttp
             var colon = line.IndexOf(':', StringComparison.Ordinal);
             headers[line[..colon].Trim()] = line[(colon + 1)..].Trim();
         }
-        var body = text[(split + 4)..];
+        var body = response[(split + 4)..];
         if (headers.TryGetValue("Transfer-Encoding", out var encoding) && encoding.Contains("chunked", StringComparison.OrdinalIgnoreCase))
         {
             body = Dechunk(body);
         }
-        return new Answer(status, headers, body);
+        return new Answer(status, headers, Encoding.UTF8.GetString(body));
     }
 
-    private static string Dechunk(string chunked)
+    private static byte[] Dechunk(byte[] chunked)
     {
-        var body = new StringBuilder();
+        using var body = new MemoryStream();
         var at = 0;
         while (true)
         {
-            var lineEnd = chunked.IndexOf("\r\n", at, StringComparison.Ordinal);
-            var size = int.Parse(chunked[at..lineEnd].Split(';')[0], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+            var lineEnd = at + chunked.AsSpan(at).IndexOf("\r\n"u8);
+            var size = int.Parse(Encoding.ASCII.GetString(chunked, at, lineEnd - at).Split(';')[0], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
             if (size == 0)
             {
-                return body.ToString();
+                return body.ToArray();
             }
-            // Sizes count bytes; the bodies here are ASCII JSON, so characters are bytes.
-            body.Append(chunked, lineEnd + 2, size);
+            body.Write(chunked, lineEnd + 2, size);
             at = lineEnd + 2 + size + 2;
         }
     }

@@ -131,7 +131,7 @@ public sealed class ClientFrameParser
             // Valid UTF-8 (checked before), so NUL is the one thing of StorableText left to refuse.
             return new InvalidFrame(ErrorCodes.InvalidFrame, $"the text {StorableText.Rule}", clientId);
         }
-        return new SendFrame(to?.ToLowerInvariant(), group, Encoding.UTF8.GetString(text), clientId);
+        return new SendFrame(UsernameRules.Normalize(to), group, Encoding.UTF8.GetString(text), clientId);
     }
 
     private static ClientFrame Read(string? with, string? group, string? upTo)
@@ -144,13 +144,13 @@ public sealed class ClientFrameParser
         {
             return new InvalidFrame(ErrorCodes.InvalidFrame, "`upTo` is missing");
         }
-        return new ReadFrame(with?.ToLowerInvariant(), group, upTo);
+        return new ReadFrame(UsernameRules.Normalize(with), group, upTo);
     }
 
     private static ClientFrame Typing(string? to, string? group) =>
         string.IsNullOrEmpty(to) == string.IsNullOrEmpty(group)
             ? new InvalidFrame(ErrorCodes.InvalidFrame, "name exactly one of `to` and `group`")
-            : new TypingFrame(to?.ToLowerInvariant(), group);
+            : new TypingFrame(UsernameRules.Normalize(to), group);
 
     private static string? ReadString(ref Utf8JsonReader reader, string field) => reader.TokenType switch
     {
