@@ -33,8 +33,10 @@ public sealed class InBandAuthTests(ShortTokenSystem system) : IClassFixture<Sho
     }
 
     /// <summary>
-    /// A new access token that expires later than the pair's: tokens expire in whole seconds, so
-    /// refreshes within the login's second give the same expiry; each refresh rotates the pair.
+    /// A new access token that expires at least two seconds after the pair's: tokens expire in whole
+    /// seconds, so refreshes within the login's second give the same expiry; each refresh rotates
+    /// the pair. One second later was not enough: on a loaded CI machine the renewed connection's
+    /// send after the first token's expiry came after its own second token had expired too.
     /// </summary>
     private async Task<string> LaterTokenAsync(JsonElement pair)
     {
@@ -45,7 +47,7 @@ public sealed class InBandAuthTests(ShortTokenSystem system) : IClassFixture<Sho
             var refreshed = await http.PostAsJsonAsync("/api/auth/refresh", new { refreshToken = pair.GetProperty("refreshToken").GetString() });
             refreshed.EnsureSuccessStatusCode();
             pair = await refreshed.Content.ReadFromJsonAsync<JsonElement>();
-            if (Expiry(Access(pair)) > first)
+            if (Expiry(Access(pair)) >= first + 2)
             {
                 return Access(pair);
             }
