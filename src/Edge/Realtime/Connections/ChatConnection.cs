@@ -32,6 +32,10 @@ public sealed partial class ChatConnection
     private readonly ILogger _logger;
     private readonly EdgeMetrics _metrics;
     private readonly CancellationTokenSource _pumpStop = new();
+    // Cancelling a WebSocket write aborts the socket, and with it the close about to follow: only
+    // a cut (a reader too slow to take its frames) interrupts a write; any other close lets the
+    // write in progress finish, and the pump then writes the close.
+    private readonly CancellationTokenSource _writeCut = new();
     private readonly TokenLifetime _lifetime;
 
     // The outgoing queue and the pump's state, under _gate. _queue is null while empty. _pumping:
@@ -191,7 +195,9 @@ public sealed partial class ChatConnection
     /// Asks the pump to stop and close the socket with this status. The first request wins; the
     /// reader keeps reading until the client answers the close (or the handshake times out).
     /// </summary>
-    public void RequestClose(WebSocketCloseStatus status, string description)
+    public void RequestClose(WebSocketCloseStatus status, string description) => RequestClose(status, description, cutWrite: false);
+
+    private void RequestClose(WebSocketCloseStatus status, string description, bool cutWrite)
     {
         lock (_gate)
         {
@@ -209,6 +215,10 @@ public sealed partial class ChatConnection
             }
         }
         _pumpStop.Cancel(); // outside the lock: it runs the callbacks of whatever the pump awaits
+        if (cutWrite)
+        {
+            _writeCut.Cancel();
+        }
     }
 
     private void Enqueue(Outgoing outgoing)
@@ -233,7 +243,7 @@ public sealed partial class ChatConnection
         }
         LogSlowReader(_logger, User, _options.OutgoingQueueLimit);
         _metrics.SlowReaderCut();
-        RequestClose(WebSocketCloseStatus.PolicyViolation, "too slow: the outgoing queue is full");
+        RequestClose(WebSocketCloseStatus.PolicyViolation, "too slow: the outgoing queue is full", cutWrite: true);
     }
 
     private void StartPumpLocked(bool catchUpFirst)
@@ -471,7 +481,7 @@ public sealed partial class ChatConnection
                 }
                 if (outgoing.Frame is not null)
                 {
-                    await WriteAsync(outgoing.Frame, stop);
+                    await WriteAsync(outgoing.Frame);
                     _metrics.FrameSent(outgoing.Type!);
                 }
                 else if (outgoing.Event is { } live)
@@ -517,7 +527,7 @@ public sealed partial class ChatConnection
         }
         if (live.IsEphemeral)
         {
-            await WriteAsync(live.Frame, stop); // receipts and typing: live only, outside the id order
+            await WriteAsync(live.Frame); // receipts and typing: live only, outside the id order
             _metrics.FrameSent(live.Kind == BusEventKind.Read ? "read" : "typing");
             return;
         }
@@ -572,14 +582,14 @@ public sealed partial class ChatConnection
 
     private async Task DeliverAsync(string id, byte[] frame, CancellationToken stop)
     {
-        await WriteAsync(frame, stop);
+        await WriteAsync(frame);
         _metrics.FrameSent("message");
         _lastDelivered = id;
         _services.DeliveryMarks.Advance(User, id);
     }
 
-    private ValueTask WriteAsync(byte[] frame, CancellationToken stop) =>
-        _socket.SendAsync(frame.AsMemory(), WebSocketMessageType.Text, endOfMessage: true, stop);
+    private ValueTask WriteAsync(byte[] frame) =>
+        _socket.SendAsync(frame.AsMemory(), WebSocketMessageType.Text, endOfMessage: true, _writeCut.Token);
 
     private async Task SendCloseAsync()
     {
