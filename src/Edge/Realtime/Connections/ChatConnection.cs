@@ -199,24 +199,30 @@ public sealed partial class ChatConnection
 
     private void RequestClose(WebSocketCloseStatus status, string description, bool cutWrite)
     {
+        var first = false;
         lock (_gate)
         {
-            if (_closeRequested == 1)
+            if (_closeRequested == 0)
             {
-                return;
-            }
-            // The status first: a pump that sees the request (TakeNext, under this lock) sends it.
-            _closeStatus = status;
-            _closeDescription = description;
-            Volatile.Write(ref _closeRequested, 1);
-            if (!_pumping)
-            {
-                StartPumpLocked(catchUpFirst: false); // nothing was being written: a pump only to close
+                first = true;
+                // The status first: a pump that sees the request (TakeNext, under this lock) sends it.
+                _closeStatus = status;
+                _closeDescription = description;
+                Volatile.Write(ref _closeRequested, 1);
+                if (!_pumping)
+                {
+                    StartPumpLocked(catchUpFirst: false); // nothing was being written: a pump only to close
+                }
             }
         }
-        _pumpStop.Cancel(); // outside the lock: it runs the callbacks of whatever the pump awaits
+        if (first)
+        {
+            _pumpStop.Cancel(); // outside the lock: it runs the callbacks of whatever the pump awaits
+        }
         if (cutWrite)
         {
+            // After the pump's token, so the cancelled write ends the pump as a close; and even
+            // when another close came first: that close waits behind the stuck write.
             _writeCut.Cancel();
         }
     }
