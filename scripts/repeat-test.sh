@@ -13,10 +13,10 @@ rm -rf "$logs"
 mkdir -p "$logs"
 
 scripts/install-deps.sh
-dotnet build tests/Chat.Tests -c Release -warnaserror -nologo -v quiet
+dotnet build tests/Chat.IntegrationTests -c Release -warnaserror -nologo -v quiet
 passed=0
 for run in $(seq 1 "$runs"); do
-  if dotnet test tests/Chat.Tests -c Release --no-build --nologo --filter "$filter" >"$logs/run-$run.log" 2>&1 \
+  if dotnet test tests/Chat.IntegrationTests -c Release --no-build --nologo --filter "$filter" >"$logs/run-$run.log" 2>&1 \
      && grep -q "Passed!" "$logs/run-$run.log"; then
     passed=$((passed + 1))
   else

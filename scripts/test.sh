@@ -13,16 +13,18 @@ rm -rf "$results"
 dotnet build Chat.sln -c Release -warnaserror -nologo -v quiet
 status=0
 dotnet test Chat.sln -c Release --no-build --nologo \
-  --logger "trx;LogFileName=results.trx" --logger "console;verbosity=normal" \
+  --logger trx --logger "console;verbosity=normal" \
   --results-directory "$results" "$@" || status=$?
 
-trx="$results/results.trx"
-if [ ! -f "$trx" ]; then
-  echo "no test results were written ($trx)" >&2
+# One results file per test project (Chat.UnitTests, Chat.IntegrationTests): the counters are summed.
+shopt -s nullglob
+trx=("$results"/*.trx)
+if [ ${#trx[@]} -eq 0 ]; then
+  echo "no test results were written ($results)" >&2
   echo "0 passed, 1 failed, 0 skipped"
   exit 1
 fi
-counter() { grep -o "<Counters [^>]*" "$trx" | grep -o " $1=\"[0-9]*\"" | grep -o '[0-9]*'; }
+counter() { cat "${trx[@]}" | grep -o "<Counters [^>]*" | grep -o " $1=\"[0-9]*\"" | grep -o '[0-9]*' | awk '{ s += $1 } END { print s + 0 }'; }
 passed=$(counter passed)
 failed=$(( $(counter failed) + $(counter error) + $(counter timeout) + $(counter aborted) ))
 # Skipped tests are in the total but not among the executed ones (the trx has no counter of its own for them).

@@ -1,5 +1,5 @@
-using Chat.Edge.Realtime.Bus;
-using Chat.Edge.ScaleOut;
+using Chat.Edge.Bus;
+using Chat.Edge.Redis;
 using StackExchange.Redis;
 
 namespace Chat.BusBench;

@@ -1,4 +1,4 @@
-using Chat.Edge.Realtime.Bus;
+using Chat.Edge.Bus;
 
 namespace Chat.BusBench;
 

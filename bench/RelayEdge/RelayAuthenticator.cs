@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using Chat.Edge.Authentication;
+using Chat.Edge.Auth;
 
 namespace Chat.RelayEdge;
 

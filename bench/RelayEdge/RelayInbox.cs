@@ -1,6 +1,6 @@
-using Chat.Edge.Realtime.Delivery;
-using Chat.Edge.Realtime.Frames;
-using Chat.Edge.Realtime.Sending;
+using Chat.Edge.Inbox;
+using Chat.Edge.Messaging;
+using Chat.Edge.Protocol;
 
 namespace Chat.RelayEdge;
 

@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using Chat.Edge.Realtime.Bus;
-using Chat.Edge.Realtime.Frames;
-using Chat.Edge.Realtime.Sending;
+using Chat.Edge.Bus;
+using Chat.Edge.Messaging;
+using Chat.Edge.Protocol;
 
 namespace Chat.RelayEdge;
 

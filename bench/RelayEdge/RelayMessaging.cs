@@ -1,6 +1,6 @@
-using Chat.Edge.Authentication;
-using Chat.Edge.Realtime.Delivery;
-using Chat.Edge.Realtime.Sending;
+using Chat.Edge.Auth;
+using Chat.Edge.Inbox;
+using Chat.Edge.Messaging;
 
 namespace Chat.RelayEdge;
 

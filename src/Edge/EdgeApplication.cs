@@ -1,10 +1,7 @@
-using Chat.Edge.Accounts;
-using Chat.Edge.Groups;
+using Chat.Edge.Connections;
 using Chat.Edge.Http;
-using Chat.Edge.Messages;
 using Chat.Edge.Presence;
-using Chat.Edge.Realtime;
-using Chat.Edge.ScaleOut;
+using Chat.Edge.Redis;
 using Chat.Edge.Services;
 using Chat.ServiceDefaults;
 using Chat.ServiceDefaults.Discovery;

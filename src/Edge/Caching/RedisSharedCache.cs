@@ -1,4 +1,4 @@
-using Chat.Edge.ScaleOut;
+using Chat.Edge.Redis;
 
 namespace Chat.Edge.Caching;
 

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using Chat.Edge.Realtime.Connections;
+using Chat.Edge.Connections;
 
 namespace Chat.Edge.Presence;
 

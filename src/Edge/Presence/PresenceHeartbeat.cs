@@ -1,5 +1,5 @@
-using Chat.Edge.Realtime.Connections;
-using Chat.Edge.ScaleOut;
+using Chat.Edge.Connections;
+using Chat.Edge.Redis;
 using Microsoft.Extensions.Options;
 
 namespace Chat.Edge.Presence;

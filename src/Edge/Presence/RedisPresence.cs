@@ -1,6 +1,6 @@
 using System.Globalization;
-using Chat.Edge.Realtime.Connections;
-using Chat.Edge.ScaleOut;
+using Chat.Edge.Connections;
+using Chat.Edge.Redis;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 

@@ -1,0 +1,20 @@
+namespace Chat.Edge.Auth;
+
+/// <summary>The problem+json answers that authentication gives.</summary>
+public static class Problems
+{
+    public static IResult Unauthenticated(HttpContext http)
+    {
+        http.Response.Headers.WWWAuthenticate = "Bearer";
+        return Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized",
+            detail: "A valid bearer token is required (Authorization: Bearer TOKEN).");
+    }
+
+    public static IResult UserServiceUnavailable() =>
+        Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Service Unavailable",
+            detail: "Tokens cannot be checked right now; try again shortly.");
+
+    public static IResult ChatServiceUnavailable() =>
+        Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Service Unavailable",
+            detail: "Messages cannot be synced right now; try again shortly.");
+}

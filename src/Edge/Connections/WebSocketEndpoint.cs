@@ -1,0 +1,154 @@
+using Chat.Contracts;
+using Chat.Edge.Auth;
+using Chat.Edge.Bus;
+using Chat.Edge.Connections;
+using Chat.Edge.Presence;
+using Grpc.Core;
+using Microsoft.Extensions.Options;
+
+namespace Chat.Edge.Connections;
+
+/// <summary>
+/// <c>GET /ws</c>: authenticates before the upgrade (401 without a valid token, 503 when tokens
+/// cannot be checked), fixes where the connection's stream starts (the user's delivery mark, or
+/// <c>?after</c>), then runs the connection: joined to the registry and the bus before its
+/// catch-up, so no live message slips between catch-up and live delivery.
+/// </summary>
+public static partial class WebSocketEndpoint
+{
+    public static async Task<IResult> HandleAsync(
+        HttpContext http,
+        IConnectionAuthenticator authenticator,
+        ConnectionRegistry registry,
+        IMessageBus bus,
+        IPresence presence,
+        ConnectionServices services,
+        IOptions<RealtimeOptions> options,
+        IHostApplicationLifetime lifetime,
+        ILogger<ChatConnection> logger)
+    {
+        if (HttpProtocol.IsHttp10(http.Request.Protocol))
+        {
+            // An upgrade is HTTP/1.1's (RFC 9110 7.8); Kestrel would answer an HTTP/1.0 one with 101.
+            return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Bad Request",
+                detail: "A WebSocket upgrade needs HTTP/1.1.");
+        }
+        if (!http.WebSockets.IsWebSocketRequest)
+        {
+            return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Bad Request",
+                detail: "GET /ws expects a WebSocket upgrade.");
+        }
+        if (lifetime.ApplicationStopping.IsCancellationRequested)
+        {
+            // Kestrel listens until the end of the shutdown: a client answered 503 goes to another
+            // replica now, instead of being upgraded only to be closed with 1001.
+            return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Service Unavailable",
+                detail: "This replica is shutting down; connect again.");
+        }
+        var check = await authenticator.AuthenticateAsync(http);
+        if (check.User is not { } user)
+        {
+            return check.Unavailable ? Problems.UserServiceUnavailable() : Problems.Unauthenticated(http);
+        }
+        // Checked as ChatService checks a cursor (before the upgrade: a refused sync later would
+        // be a 1011 close), and written in the ids' fixed width, since ids compare as strings.
+        var query = http.Request.Query["after"].ToString();
+        if (!MessageId.TryParse(query, out var afterId))
+        {
+            return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Bad Request",
+                detail: $"`after` must be a message id (up to {MessageId.Width} digits).");
+        }
+
+        // Where the stream starts is fixed before the upgrade is answered and before the
+        // connection can be queued anything: every message stored after the client sees 101
+        // reaches it, whatever the user's other connections deliver meanwhile.
+        var startAfter = query.Length > 0 ? MessageId.Format(afterId) : await ReadDeliveryMarkAsync(services, user.Username, http.RequestAborted);
+        if (startAfter is null)
+        {
+            return Problems.ChatServiceUnavailable();
+        }
+
+        using var socket = await http.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
+        {
+            KeepAliveInterval = options.Value.KeepAliveInterval,
+            KeepAliveTimeout = options.Value.KeepAliveTimeout,
+        });
+        var connection = new ChatConnection(socket, user, startAfter, services);
+        if (registry.Add(connection))
+        {
+            await SubscribeAsync(bus, user.Username, logger);
+            await presence.ConnectedAsync(user.Username);
+        }
+        LogConnected(logger, user.Username, registry.ConnectionCount);
+        services.Metrics.ConnectionOpened();
+        try
+        {
+            await connection.RunAsync(http.RequestAborted);
+        }
+        finally
+        {
+            services.Metrics.ConnectionClosed();
+            if (registry.Remove(connection))
+            {
+                await UnsubscribeAsync(bus, user.Username, logger);
+                await presence.DisconnectedAsync(user.Username);
+            }
+            LogDisconnected(logger, user.Username);
+        }
+        return Results.Empty;
+    }
+
+    /// <summary>
+    /// The user's delivery mark ("" before their first message), or null when ChatService cannot
+    /// tell within one call's time: the client is refused with 503 rather than kept waiting.
+    /// </summary>
+    private static async Task<string?> ReadDeliveryMarkAsync(ConnectionServices services, string user, CancellationToken aborted)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        timeout.CancelAfter(services.Options.CallTimeout);
+        try
+        {
+            var page = await services.Inbox.SyncAsync(user, after: null, limit: 1, timeout.Token);
+            return page.After;
+        }
+        catch (Exception e) when (e is OperationCanceledException or RpcException && timeout.IsCancellationRequested)
+        {
+            return null;
+        }
+    }
+
+    private static async Task SubscribeAsync(IMessageBus bus, string user, ILogger logger)
+    {
+        try
+        {
+            await bus.SubscribeAsync(user);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Degraded, not refused: the connection still gets what is stored, on connect and
+            // whenever a later live message reveals a gap.
+            LogBusUnavailable(logger, user, e.Message);
+        }
+    }
+
+    private static async Task UnsubscribeAsync(IMessageBus bus, string user, ILogger logger)
+    {
+        try
+        {
+            await bus.UnsubscribeAsync(user);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogBusUnavailable(logger, user, e.Message);
+        }
+    }
+
+    [LoggerMessage(EventId = 110, Level = LogLevel.Information, Message = "{User} connected ({Connections} connections on this replica)")]
+    private static partial void LogConnected(ILogger logger, string user, int connections);
+
+    [LoggerMessage(EventId = 111, Level = LogLevel.Information, Message = "{User} disconnected")]
+    private static partial void LogDisconnected(ILogger logger, string user);
+
+    [LoggerMessage(EventId = 112, Level = LogLevel.Warning, Message = "Message bus unavailable while (un)subscribing {User}: {Reason}")]
+    private static partial void LogBusUnavailable(ILogger logger, string user, string reason);
+}

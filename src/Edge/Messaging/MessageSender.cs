@@ -1,0 +1,175 @@
+using System.Diagnostics;
+using Chat.Contracts.Chat.V1;
+using Chat.Edge.Bus;
+using Chat.Edge.Connections;
+using Chat.Edge.Observability;
+using Chat.Edge.Protocol;
+using Chat.Edge.Services;
+using Grpc.Core;
+using Microsoft.Extensions.Options;
+
+namespace Chat.Edge.Messaging;
+
+/// <summary>
+/// The path of one message: recipient check, durable store through ChatService (retried with the
+/// same idempotency key), the <c>sent</c> answer, then live delivery through the bus. Nothing is
+/// acknowledged that is not stored.
+/// </summary>
+public sealed partial class MessageSender(
+    ChatService.ChatServiceClient chat,
+    RecipientDirectory recipients,
+    IMessageBus bus,
+    IOptions<RealtimeOptions> options,
+    EdgeMetrics metrics,
+    ILogger<MessageSender> logger) : IMessagePath
+{
+    // Marks idempotency keys the Edge made up for sends without a clientId, so a retry after a
+    // lost answer still stores one message; they are never shown to clients.
+    private const string GeneratedKeyPrefix = "~edge:";
+
+    // Never an id: a connection seeing it always checks the store before writing the message.
+    private const string UnknownPreviousId = "?";
+
+    /// <param name="reply">Writes the <c>sent</c> answer to the sending connection: called once the
+    /// message is stored and before it is published, so the sender sees <c>sent</c> before its own
+    /// copy of a group message.</param>
+    public async Task<Answer> SendAsync(string sender, SendFrame frame, Action<byte[]> reply, CancellationToken aborted)
+    {
+        var startedAt = Stopwatch.GetTimestamp();
+        var conversation = frame.Group is null ? EdgeMetrics.Conversation.Direct : EdgeMetrics.Conversation.Group;
+        using var activity = EdgeActivities.StartSend(conversation);
+        void Acknowledge(byte[] sent)
+        {
+            reply(sent);
+            metrics.MessageSent(conversation);
+            metrics.SendAnswered(conversation, "ok", startedAt);
+        }
+        var answer = frame.Group is { } group
+            ? await SendToGroupAsync(sender, group, frame, Acknowledge, aborted)
+            : await SendDirectAsync(sender, frame, Acknowledge, aborted);
+        if (answer.ErrorCode is { } code)
+        {
+            metrics.SendAnswered(conversation, code, startedAt);
+            activity?.SetStatus(ActivityStatusCode.Error, code);
+        }
+        return answer;
+    }
+
+    private async Task<Answer> SendDirectAsync(string sender, SendFrame frame, Action<byte[]> reply, CancellationToken aborted)
+    {
+        var recipient = frame.To!;
+        try
+        {
+            if (!await recipients.ExistsAsync(recipient, aborted))
+            {
+                return Answer.Error(ErrorCodes.UnknownRecipient, $"no user is called {recipient}", frame.ClientId);
+            }
+            var stored = await StoreAsync(new StoreMessageRequest { Sender = sender, Recipient = recipient }, frame, aborted);
+            var message = stored.Message;
+            reply(ServerFrames.Sent(message.Id, frame.ClientId, recipient, group: null, message.SentAt.ToDateTime()));
+            // Published even when it is a retry's duplicate: the first attempt may have been stored
+            // with its answer lost (and so never published). Connections drop ids they have already.
+            using var publish = EdgeActivities.StartPublish(message.Id, recipients: 1);
+            await PublishAsync(recipient, BusEvent.ForMessage(message.Id, stored.PreviousId, message.Sender, recipient, group: null,
+                message.Text, message.SentAt.ToDateTime(), EdgeActivities.TraceParentOf(publish)));
+            return Answer.Silent;
+        }
+        catch (RpcException e)
+        {
+            return Failure(e, frame.ClientId);
+        }
+    }
+
+    /// <summary>
+    /// A group message: ChatService checks membership (in the same transaction that stores it, so a
+    /// removed member can no longer send) and copies it into every member's stream; each member's
+    /// connections get it with their own previous id.
+    /// </summary>
+    private async Task<Answer> SendToGroupAsync(string sender, string group, SendFrame frame, Action<byte[]> reply, CancellationToken aborted)
+    {
+        try
+        {
+            var stored = await StoreAsync(new StoreMessageRequest { Sender = sender, GroupId = group }, frame, aborted);
+            var message = stored.Message;
+            reply(ServerFrames.Sent(message.Id, frame.ClientId, to: null, group, message.SentAt.ToDateTime()));
+            var members = stored.MemberPreviousIds.Count > 0
+                ? stored.MemberPreviousIds
+                : await UnknownPlacesAsync(sender, group, aborted);
+            using var publish = EdgeActivities.StartPublish(message.Id, members.Count);
+            var traceParent = EdgeActivities.TraceParentOf(publish);
+            // All members at once (Redis pipelines the publishes): a member's order is kept because
+            // this sender's next message is published only after this one is out to everybody.
+            await Task.WhenAll(members.Select(member => PublishAsync(member.Key,
+                BusEvent.ForMessage(message.Id, member.Value, message.Sender, to: null, group, message.Text, message.SentAt.ToDateTime(), traceParent))));
+            return Answer.Silent;
+        }
+        catch (RpcException e) when (e.StatusCode is StatusCode.NotFound or StatusCode.PermissionDenied)
+        {
+            // Unknown or not yours: the same answer, so a non-member learns nothing about the group.
+            return Answer.Error(ErrorCodes.Forbidden, "you are not a member of this group", frame.ClientId);
+        }
+        catch (RpcException e)
+        {
+            return Failure(e, frame.ClientId);
+        }
+    }
+
+    /// <summary>
+    /// A retry's duplicate comes back without the members' previous ids: publish it to every
+    /// member with a previous id no connection has, so each fills its stream from the store.
+    /// </summary>
+    private async Task<IDictionary<string, string>> UnknownPlacesAsync(string sender, string group, CancellationToken aborted)
+    {
+        var found = await chat.GetGroupAsync(new GetGroupRequest { User = sender, GroupId = group },
+            deadline: DateTime.UtcNow + options.Value.CallTimeout, cancellationToken: aborted);
+        return found.Members.ToDictionary(m => m, _ => UnknownPreviousId, StringComparer.Ordinal);
+    }
+
+    private async Task<StoreMessageResponse> StoreAsync(StoreMessageRequest request, SendFrame frame, CancellationToken aborted)
+    {
+        var sender = request.Sender;
+        request.Text = frame.Text;
+        request.ClientId = frame.ClientId ?? GeneratedKeyPrefix + Guid.NewGuid().ToString("N");
+        var attempts = Math.Max(1, options.Value.StoreAttempts);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await chat.StoreMessageAsync(request, deadline: DateTime.UtcNow + options.Value.CallTimeout, cancellationToken: aborted);
+            }
+            catch (RpcException e) when (GrpcFailures.IsTransient(e) && attempt < attempts && !aborted.IsCancellationRequested)
+            {
+                LogStoreRetry(logger, sender, attempt, e.StatusCode);
+                await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt), aborted);
+            }
+        }
+    }
+
+    private async Task PublishAsync(string recipient, BusEvent busEvent)
+    {
+        try
+        {
+            await bus.PublishAsync(recipient, busEvent, CancellationToken.None);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Stored is what counts: the recipient's connections find the message in the store
+            // when the next one shows them a gap, or when they reconnect.
+            LogPublishFailed(logger, busEvent.Id, e.Message);
+        }
+    }
+
+    private static Answer Failure(RpcException e, string? clientId) => e.StatusCode switch
+    {
+        StatusCode.InvalidArgument => Answer.Error(ErrorCodes.InvalidFrame, e.Status.Detail, clientId),
+        StatusCode.NotFound => Answer.Error(ErrorCodes.UnknownRecipient, e.Status.Detail, clientId),
+        StatusCode.PermissionDenied => Answer.Error(ErrorCodes.Forbidden, e.Status.Detail, clientId),
+        _ => Answer.Error(ErrorCodes.Unavailable, "the message was not stored; try again with the same clientId", clientId),
+    };
+
+    [LoggerMessage(EventId = 108, Level = LogLevel.Warning, Message = "Storing a message from {Sender} failed (attempt {Attempt}, {Status}); retrying")]
+    private static partial void LogStoreRetry(ILogger logger, string sender, int attempt, StatusCode status);
+
+    [LoggerMessage(EventId = 109, Level = LogLevel.Warning, Message = "Publishing message {Id} failed ({Reason}); recipients will get it from the store")]
+    private static partial void LogPublishFailed(ILogger logger, string id, string reason);
+}

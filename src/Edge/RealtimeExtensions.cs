@@ -1,0 +1,70 @@
+using Chat.Contracts;
+using Chat.Edge.Auth;
+using Chat.Edge.Bus;
+using Chat.Edge.Connections;
+using Chat.Edge.Inbox;
+using Chat.Edge.Messaging;
+using Chat.Edge.Observability;
+using Chat.Edge.Protocol;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Chat.Edge;
+
+public static class RealtimeExtensions
+{
+    /// <summary>
+    /// The WebSocket side of the Edge: connections, sending and delivery. The bus they deliver
+    /// through comes from <c>AddScaleOut</c> (in-process, or Redis between replicas), the
+    /// authentication and message path from <see cref="AddStoredMessaging"/>.
+    /// </summary>
+    public static IHostApplicationBuilder AddRealtime(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<RealtimeOptions>()
+            .Bind(builder.Configuration.GetSection(RealtimeOptions.Section))
+            .Validate(o => o.MaxFrameBytes >= MessageLimits.MaxTextBytes, $"Realtime: MaxFrameBytes must be at least the text limit, {MessageLimits.MaxTextBytes}")
+            .Validate(o => o.MessagesPerSecond > 0 && o.Burst >= 1, "Realtime: MessagesPerSecond and Burst must be positive")
+            .Validate(o => o.OutgoingQueueLimit >= 1, "Realtime: OutgoingQueueLimit must be positive")
+            .Validate(o => o.SessionCheckInterval > TimeSpan.Zero && o.SessionCheckInterval <= TimeSpan.FromSeconds(4), "Realtime: SessionCheckInterval must be positive and at most 4 s (ended sessions close within 5 s)")
+            .Validate(o => o.SyncPageSize is >= 1 and <= MessageLimits.MaxSyncPage, $"Realtime: SyncPageSize must be 1 to {MessageLimits.MaxSyncPage}, ChatService's largest page")
+            .ValidateOnStart();
+        services.AddMemoryCache(o => o.SizeLimit = 200_000);
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<EdgeMetrics>();
+        services.AddSingleton<ClientFrameParser>();
+        services.AddSingleton<ConnectionRegistry>();
+        services.AddSingleton<ILocalDelivery>(sp => sp.GetRequiredService<ConnectionRegistry>());
+        services.AddSingleton<ConnectionServices>();
+        services.AddHostedService<CloseConnectionsOnStopping>();
+        return builder;
+    }
+
+    /// <summary>
+    /// The product's message path: a connection's user from its bearer token (checked by
+    /// UserService), messages stored by ChatService, catch-up from the store, delivery marks
+    /// written back. Needs the gRPC clients of <c>AddInternalServices</c>.
+    /// </summary>
+    public static IHostApplicationBuilder AddStoredMessaging(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddSingleton<TokenValidator>();
+        services.AddSingleton<IConnectionAuthenticator, TokenAuthenticator>();
+        services.AddSingleton<RecipientDirectory>();
+        services.AddSingleton<IMessagePath, MessageSender>();
+        services.AddSingleton<IConversationSignals, ConversationSignals>();
+        services.AddSingleton<IInbox, InboxReader>();
+        services.AddSingleton<DeliveryMarks>();
+        services.AddSingleton<IDeliveryMarks>(sp => sp.GetRequiredService<DeliveryMarks>());
+        services.AddHostedService(sp => sp.GetRequiredService<DeliveryMarks>());
+        services.AddHostedService<EndedSessionWatch>();
+        return builder;
+    }
+
+    public static WebApplication MapRealtime(this WebApplication app)
+    {
+        app.UseWebSockets();
+        app.MapGet("/ws", WebSocketEndpoint.HandleAsync);
+        return app;
+    }
+}

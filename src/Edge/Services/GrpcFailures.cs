@@ -1,0 +1,14 @@
+using Grpc.Core;
+
+namespace Chat.Edge.Services;
+
+/// <summary>Which failures of a call to an internal service are worth another attempt.</summary>
+public static class GrpcFailures
+{
+    /// <summary>
+    /// The service could not be reached or did not answer in time. Only safe to retry for calls
+    /// that are idempotent (reads, and StoreMessage with the same idempotency key).
+    /// </summary>
+    public static bool IsTransient(RpcException e) =>
+        e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Aborted;
+}

@@ -1,0 +1,70 @@
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json;
+using Chat.IntegrationTests.Infrastructure;
+
+namespace Chat.IntegrationTests.Perf;
+
+/// <summary>
+/// The relay-only Edge (bench/RelayEdge): the same WebSocket path, no auth, no store — never in
+/// Production; and the product Edge has no such mode in any environment.
+/// </summary>
+public sealed class RelayModeTests
+{
+    private static async Task<JsonElement> Receive(ClientWebSocket socket)
+    {
+        var buffer = new byte[16 * 1024];
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var result = await socket.ReceiveAsync(buffer, timeout.Token);
+        return JsonDocument.Parse(buffer.AsMemory(0, result.Count)).RootElement.Clone();
+    }
+
+    [Fact]
+    public async Task The_relay_edge_relays_messages_without_any_other_service()
+    {
+        await using var edge = await ServiceProcess.StartRelayEdgeAsync(new Dictionary<string, string?>());
+        using var alice = new ClientWebSocket();
+        using var bob = new ClientWebSocket();
+        await alice.ConnectAsync(new Uri($"ws://{edge.Address.Authority}/ws?user=alice"), CancellationToken.None);
+        await bob.ConnectAsync(new Uri($"ws://{edge.Address.Authority}/ws?user=bob"), CancellationToken.None);
+
+        for (var i = 0; i < 3; i++)
+        {
+            await alice.SendAsync(Encoding.UTF8.GetBytes($"{{\"type\":\"send\",\"to\":\"bob\",\"text\":\"r{i}\",\"clientId\":\"c{i}\"}}"), WebSocketMessageType.Text, true, CancellationToken.None);
+            var sent = await Receive(alice);
+            Assert.Equal(("sent", $"c{i}"), (sent.GetProperty("type").GetString(), sent.GetProperty("clientId").GetString()));
+            var message = await Receive(bob);
+            Assert.Equal((sent.GetProperty("id").GetString(), $"r{i}", "alice"),
+                (message.GetProperty("id").GetString(), message.GetProperty("text").GetString(), message.GetProperty("from").GetString()));
+        }
+        Assert.DoesNotContain(edge.Process.Output, l => l.Contains("not found in the store", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task The_relay_edge_refuses_to_start_in_production()
+    {
+        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => ServiceProcess.StartRelayEdgeAsync(new Dictionary<string, string?>
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+        }));
+        Assert.Contains("refuses to run in Production", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_product_edge_refuses_a_user_by_name_with_401_even_outside_production_with_the_old_relay_switch()
+    {
+        static string Nowhere() => "http://127.0.0.1:" + FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await using var edge = await ServiceProcess.StartEdgeAsync(new Dictionary<string, string?>
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Staging",
+            ["Realtime__RelayOnly"] = "true",
+            ["Services__UserService"] = Nowhere(),
+            ["Services__ChatService"] = Nowhere(),
+        });
+        using var socket = new ClientWebSocket { Options = { CollectHttpResponseDetails = true } };
+
+        await Assert.ThrowsAsync<WebSocketException>(() => socket.ConnectAsync(new Uri($"ws://{edge.Address.Authority}/ws?user=alice"), CancellationToken.None));
+
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, socket.HttpStatusCode);
+    }
+}

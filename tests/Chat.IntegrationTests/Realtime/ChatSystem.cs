@@ -1,0 +1,111 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Chat.IntegrationTests.Infrastructure;
+
+namespace Chat.IntegrationTests.Realtime;
+
+/// <summary>
+/// The chat path, all real: a Postgres, UserService and ChatService on it, and one or more Edge
+/// processes in front, each on its own loopback port. Test classes share one (IClassFixture) and
+/// keep apart by using fresh usernames.
+/// </summary>
+public class ChatSystem : IAsyncLifetime
+{
+    private readonly List<ServiceProcess> _extraEdges = [];
+    private Dictionary<string, string?> _chatSettings = [];
+    private int _chatPort;
+
+    public ServiceProcess Users { get; private set; } = null!;
+    public ServiceProcess Chat { get; private set; } = null!;
+    public ServiceProcess Edge { get; private set; } = null!;
+
+    /// <summary>Extra UserService settings (e.g. a short token lifetime), set before start.</summary>
+    public Dictionary<string, string?> UserSettings { get; } = [];
+
+    /// <summary>Extra Edge settings, set before start.</summary>
+    public Dictionary<string, string?> EdgeSettings { get; } = [];
+
+    /// <summary>Extra ChatService settings, set before start.</summary>
+    public Dictionary<string, string?> ChatSettings { get; } = [];
+
+    public async Task InitializeAsync()
+    {
+        var postgres = await PostgresServer.SharedAsync();
+        var usersDb = await postgres.CreateDatabaseAsync("users");
+        var messagesDb = await postgres.CreateDatabaseAsync("messages");
+        var keyFolder = TestRun.NewFolder("jwt");
+        var userSettings = new Dictionary<string, string?>(UserSettings)
+        {
+            ["ConnectionStrings__Users"] = usersDb,
+            ["Jwt__SigningKeyFile"] = Path.Combine(keyFolder, "signing-key.pem"),
+        };
+        // Both start at once: ChatService asks UserService only when a call names a user.
+        var usersPort = FreePort.Next();
+        _chatSettings = new Dictionary<string, string?>(ChatSettings)
+        {
+            ["ConnectionStrings__Messages"] = messagesDb,
+            ["Services__UserService"] = $"http://127.0.0.1:{usersPort}",
+        };
+        _chatPort = FreePort.Next();
+        var users = ServiceProcess.StartAsync("UserService", "Chat.UserService", userSettings, usersPort);
+        var chat = ServiceProcess.StartAsync("ChatService", "Chat.ChatService", _chatSettings, _chatPort);
+        Users = await users;
+        Chat = await chat;
+        Edge = await StartEdgeAsync(EdgeSettings);
+    }
+
+    /// <summary>Another Edge on the same services, with its own settings.</summary>
+    public async Task<ServiceProcess> StartEdgeAsync(IDictionary<string, string?> settings)
+    {
+        var all = new Dictionary<string, string?>(settings)
+        {
+            ["Services__UserService"] = Users.Address.ToString(),
+            ["Services__ChatService"] = Chat.Address.ToString(),
+        };
+        var edge = await ServiceProcess.StartEdgeAsync(all);
+        _extraEdges.Add(edge);
+        return edge;
+    }
+
+    /// <summary>ChatService crashes (SIGKILL).</summary>
+    public Task KillChatServiceAsync() => Chat.KillAsync();
+
+    /// <summary>ChatService comes back on the same address.</summary>
+    public async Task RestartChatServiceAsync()
+    {
+        await Chat.DisposeAsync();
+        Chat = await ServiceProcess.StartAsync("ChatService", "Chat.ChatService", _chatSettings, _chatPort);
+    }
+
+    /// <summary>A new user, registered and logged in; returns its username and token.</summary>
+    public async Task<(string Username, string Token)> NewUserAsync(string prefix = "u")
+    {
+        var username = $"{prefix}{Guid.NewGuid():N}"[..20];
+        using var http = new HttpClient { BaseAddress = Edge.Address };
+        var credentials = new { username, password = "correct horse battery" };
+        (await http.PostAsJsonAsync("/api/auth/register", credentials)).EnsureSuccessStatusCode();
+        var login = await http.PostAsJsonAsync("/api/auth/login", credentials);
+        login.EnsureSuccessStatusCode();
+        var body = await login.Content.ReadFromJsonAsync<JsonElement>();
+        return (username, body.GetProperty("accessToken").GetString()!);
+    }
+
+    public Task<WsClient> ConnectAsync(string token, string? after = null, ServiceProcess? edge = null) =>
+        WsClient.ConnectAsync(edge ?? Edge, token, after);
+
+    public async Task DisposeAsync()
+    {
+        // Kept after the run (the run folder is deleted): what each process logged, for a failing test.
+        var logs = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "chat-test-logs", GetType().Name)).FullName;
+        foreach (var (name, process) in new[] { ("users", Users), ("chat", Chat) }.Concat(_extraEdges.Select((e, i) => ($"edge{i}", e))))
+        {
+            await File.WriteAllLinesAsync(Path.Combine(logs, name + ".log"), process.Process.Output);
+        }
+        foreach (var edge in _extraEdges)
+        {
+            await edge.DisposeAsync();
+        }
+        await Chat.DisposeAsync();
+        await Users.DisposeAsync();
+    }
+}
