@@ -16,7 +16,14 @@ using Microsoft.Extensions.Options;
 // does, to users subscribed on the other. Prints one JSON line: messages delivered across per
 // second, and each Redis process's CPU per delivered message. --channels classic runs the
 // benchmark's own classic pub/sub bus (the product shards on a cluster).
-var options = ParseArgs(args);
+// Chat.BusBench allocations --redis HOST:PORT …: bytes allocated per delivered message instead
+// (AllocationBench.cs, run by bench/bus-allocations.sh).
+if (args is ["allocations", .. var rest])
+{
+    await AllocationBench.RunAsync(ParseArgs(rest, "redis"));
+    return;
+}
+var options = ParseArgs(args, "redis", "pids");
 var connectionString = options["redis"];
 var pids = options["pids"].Split(',').Select(p => int.Parse(p, CultureInfo.InvariantCulture)).ToArray();
 var classic = options.GetValueOrDefault("channels", "product") == "classic";
@@ -109,7 +116,7 @@ Console.WriteLine(JsonSerializer.Serialize(result));
 a.Connection.Dispose();
 b.Connection.Dispose();
 
-static Dictionary<string, string> ParseArgs(string[] args)
+static Dictionary<string, string> ParseArgs(string[] args, params string[] requiredNames)
 {
     var parsed = new Dictionary<string, string>(StringComparer.Ordinal);
     for (var i = 0; i + 1 < args.Length; i += 2)
@@ -120,7 +127,7 @@ static Dictionary<string, string> ParseArgs(string[] args)
         }
         parsed[args[i][2..]] = args[i + 1];
     }
-    foreach (var required in new[] { "redis", "pids" })
+    foreach (var required in requiredNames)
     {
         if (!parsed.ContainsKey(required))
         {
