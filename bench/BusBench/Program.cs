@@ -4,6 +4,7 @@ using System.Text.Json;
 using Chat.BusBench;
 using Chat.Edge.Bus;
 using Chat.Edge.Observability;
+using Chat.Edge.Protocol;
 using Chat.Edge.Redis;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -69,7 +70,8 @@ async Task PublishAsync(IMessageBus bus, string[] recipients, int seed)
     for (var n = 0; !stop.IsCancellationRequested; n++)
     {
         var to = recipients[random.Next(recipients.Length)];
-        var message = BusEvent.ForMessage($"{n:D20}", "", "sender", to, null, text, DateTime.UtcNow);
+        var id = $"{n:D20}";
+        var message = BusEvent.ForMessage(id, "", ServerFrames.Message(id, "sender", to, null, text, DateTime.UtcNow));
         await bus.PublishAsync(to, message, CancellationToken.None);
         Interlocked.Increment(ref published);
     }

@@ -1,4 +1,5 @@
 using Chat.Edge.Bus;
+using Chat.Edge.Protocol;
 
 namespace Chat.BusBench;
 
@@ -10,9 +11,11 @@ namespace Chat.BusBench;
 public static class SenderWork
 {
     public static Task PublishDirectAsync(IMessageBus bus, string id, string previousId, string from, string to, string text, DateTime sentAt) =>
-        bus.PublishAsync(to, BusEvent.ForMessage(id, previousId, from, to, group: null, text, sentAt), CancellationToken.None);
+        bus.PublishAsync(to, BusEvent.ForMessage(id, previousId, ServerFrames.Message(id, from, to, group: null, text, sentAt)), CancellationToken.None);
 
-    public static Task PublishGroupAsync(IMessageBus bus, string id, IDictionary<string, string> members, string from, string group, string text, DateTime sentAt) =>
-        Task.WhenAll(members.Select(member => bus.PublishAsync(member.Key,
-            BusEvent.ForMessage(id, member.Value, from, to: null, group, text, sentAt), CancellationToken.None)));
+    public static Task PublishGroupAsync(IMessageBus bus, string id, IDictionary<string, string> members, string from, string group, string text, DateTime sentAt)
+    {
+        var frame = ServerFrames.Message(id, from, to: null, group, text, sentAt);
+        return Task.WhenAll(members.Select(member => bus.PublishAsync(member.Key, BusEvent.ForMessage(id, member.Value, frame), CancellationToken.None)));
+    }
 }
