@@ -18,7 +18,7 @@ redis_pid=$!
 trap 'kill "$redis_pid" 2>/dev/null || true; wait "$redis_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
 for _ in $(seq 1 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
 
-dotnet build bench/BusBench -c Release -nologo -v quiet >&2
+[ "${ALLOC_NO_BUILD:-}" = 1 ] || dotnet build bench/BusBench -c Release -nologo -v quiet >&2
 for _ in $(seq 1 "$runs"); do
   dotnet bench/BusBench/bin/Release/net10.0/Chat.BusBench.dll allocations --redis "127.0.0.1:$port" \
     --messages "$messages" --members "$members" --publishers "$publishers" --label "$label"
