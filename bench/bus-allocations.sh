@@ -3,7 +3,8 @@
 # 17)"): bench/BusBench's allocation run (AllocationBench.cs) on a redis-server of its own, started
 # on a free port and stopped at the end. Prints one JSON line per run: bytes allocated per message
 # delivered, for 1:1 messages and for group messages (each delivered to every member).
-#   ALLOC_MESSAGES (20000)  ALLOC_MEMBERS (10)  ALLOC_PUBLISHERS (8)  ALLOC_RUNS (3)  ALLOC_LABEL
+#   ALLOC_MESSAGES (20000)  ALLOC_MEMBERS (10)  ALLOC_PUBLISHERS (8)  ALLOC_RUNS (3)  ALLOC_LABEL (the commit)
+#   ALLOC_NO_BUILD=1: run what is built
 set -euo pipefail
 cd "$(dirname "$0")/.."
 messages=${ALLOC_MESSAGES:-20000}
