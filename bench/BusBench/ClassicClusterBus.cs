@@ -1,3 +1,4 @@
+using System.Text;
 using Chat.Edge.Bus;
 using Chat.Edge.Redis;
 using StackExchange.Redis;
@@ -11,10 +12,12 @@ namespace Chat.BusBench;
 /// </summary>
 public sealed class ClassicClusterBus(RedisConnection redis, NodeIdentity node, ILocalDelivery local) : IMessageBus
 {
+    private readonly byte[] _origin = Encoding.UTF8.GetBytes(node.Id);
+
     public async Task PublishAsync(string user, BusEvent busEvent, CancellationToken cancellationToken)
     {
         local.Deliver(user, busEvent);
-        await redis.Subscriber.PublishAsync(RedisChannels.User(user, sharded: false), new BusEnvelope(node.Id, busEvent).ToUtf8Json());
+        await redis.Subscriber.PublishAsync(RedisChannels.User(user, sharded: false), BusEnvelope.Write(_origin, busEvent));
     }
 
     public async Task SubscribeAsync(string user)
@@ -22,10 +25,9 @@ public sealed class ClassicClusterBus(RedisConnection redis, NodeIdentity node, 
         var queue = await redis.Subscriber.SubscribeAsync(RedisChannels.User(user, sharded: false));
         queue.OnMessage(message =>
         {
-            var envelope = BusEnvelope.FromUtf8Json(((ReadOnlyMemory<byte>)message.Message).Span);
-            if (envelope is not null && envelope.Origin != node.Id)
+            if (BusEnvelope.TryRead(((ReadOnlyMemory<byte>)message.Message).Span, out var envelope) && !envelope.Origin.SequenceEqual(_origin))
             {
-                local.Deliver(user, envelope.Event);
+                local.Deliver(user, envelope.ToEvent());
             }
         });
     }

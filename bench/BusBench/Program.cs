@@ -4,6 +4,7 @@ using System.Text.Json;
 using Chat.BusBench;
 using Chat.Edge.Bus;
 using Chat.Edge.Observability;
+using Chat.Edge.Protocol;
 using Chat.Edge.Redis;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -16,7 +17,14 @@ using Microsoft.Extensions.Options;
 // does, to users subscribed on the other. Prints one JSON line: messages delivered across per
 // second, and each Redis process's CPU per delivered message. --channels classic runs the
 // benchmark's own classic pub/sub bus (the product shards on a cluster).
-var options = ParseArgs(args);
+// Chat.BusBench allocations --redis HOST:PORT …: bytes allocated per delivered message instead
+// (AllocationBench.cs, run by bench/bus-allocations.sh).
+if (args is ["allocations", .. var rest])
+{
+    await AllocationBench.RunAsync(ParseArgs(rest, "redis"));
+    return;
+}
+var options = ParseArgs(args, "redis", "pids");
 var connectionString = options["redis"];
 var pids = options["pids"].Split(',').Select(p => int.Parse(p, CultureInfo.InvariantCulture)).ToArray();
 var classic = options.GetValueOrDefault("channels", "product") == "classic";
@@ -62,7 +70,8 @@ async Task PublishAsync(IMessageBus bus, string[] recipients, int seed)
     for (var n = 0; !stop.IsCancellationRequested; n++)
     {
         var to = recipients[random.Next(recipients.Length)];
-        var message = BusEvent.ForMessage($"{n:D20}", "", "sender", to, null, text, DateTime.UtcNow);
+        var id = $"{n:D20}";
+        var message = BusEvent.ForMessage(id, "", ServerFrames.Message(id, "sender", to, null, text, DateTime.UtcNow));
         await bus.PublishAsync(to, message, CancellationToken.None);
         Interlocked.Increment(ref published);
     }
@@ -109,7 +118,7 @@ Console.WriteLine(JsonSerializer.Serialize(result));
 a.Connection.Dispose();
 b.Connection.Dispose();
 
-static Dictionary<string, string> ParseArgs(string[] args)
+static Dictionary<string, string> ParseArgs(string[] args, params string[] requiredNames)
 {
     var parsed = new Dictionary<string, string>(StringComparer.Ordinal);
     for (var i = 0; i + 1 < args.Length; i += 2)
@@ -120,7 +129,7 @@ static Dictionary<string, string> ParseArgs(string[] args)
         }
         parsed[args[i][2..]] = args[i + 1];
     }
-    foreach (var required in new[] { "redis", "pids" })
+    foreach (var required in requiredNames)
     {
         if (!parsed.ContainsKey(required))
         {

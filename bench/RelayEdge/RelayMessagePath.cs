@@ -28,7 +28,7 @@ public sealed class RelayMessagePath(IMessageBus bus) : IMessagePath
         lock (recipient)
         {
             var id = Interlocked.Increment(ref _lastId).ToString("D20", CultureInfo.InvariantCulture);
-            message = BusEvent.ForMessage(id, recipient.LastId, sender, to, group: null, frame.Text, now);
+            message = BusEvent.ForMessage(id, recipient.LastId, ServerFrames.Message(id, sender, to, group: null, frame.Text, now));
             recipient.LastId = id;
             reply(ServerFrames.Sent(id, frame.ClientId, to, group: null, now));
             bus.PublishAsync(to, message, aborted).GetAwaiter().GetResult(); // in-process: synchronous

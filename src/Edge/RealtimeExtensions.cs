@@ -5,6 +5,7 @@ using Chat.Edge.Connections;
 using Chat.Edge.Inbox;
 using Chat.Edge.Messaging;
 using Chat.Edge.Observability;
+using Chat.Edge.Presence;
 using Chat.Edge.Protocol;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -35,6 +36,7 @@ public static class RealtimeExtensions
         services.AddSingleton<ClientFrameParser>();
         services.AddSingleton<ConnectionRegistry>();
         services.AddSingleton<ILocalDelivery>(sp => sp.GetRequiredService<ConnectionRegistry>());
+        services.AddSingleton<ILocalUsers>(sp => sp.GetRequiredService<ConnectionRegistry>());
         services.AddSingleton<ConnectionServices>();
         services.AddHostedService<CloseConnectionsOnStopping>();
         return builder;

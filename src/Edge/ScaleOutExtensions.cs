@@ -59,7 +59,7 @@ public static class ScaleOutExtensions
         services.AddSingleton(sp => new CacheEntrySeal(sp.GetRequiredService<IOptions<CacheSigningKeyOptions>>().Value.Key));
         services.AddSingleton<ISharedCache, RedisSharedCache>();
         services.AddHostedService<PresenceHeartbeat>();
-        services.AddHostedService<ReplicaRecovery>();
+        services.AddHostedService<RedisBusRecovery>();
         services.AddHostedService<OutageDelivery>();
         services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis", tags: [ServiceDefaultsExtensions.ReadyTag]);
         return builder;

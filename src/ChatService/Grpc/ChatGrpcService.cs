@@ -62,7 +62,9 @@ internal sealed partial class ChatGrpcService(
         LogStored(logger, MessageId.Format(result.Message.Id), result.Duplicate);
         var response = new StoreMessageResponse
         {
-            Message = result.Message.ToContract(),
+            // Not the message: the caller has everything in it but these two.
+            Id = MessageId.Format(result.Message.Id),
+            SentAt = Timestamp.FromDateTimeOffset(result.Message.SentAt),
             Duplicate = result.Duplicate,
             PreviousId = MessageId.Format(result.PreviousId),
         };

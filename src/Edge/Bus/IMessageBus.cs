@@ -18,8 +18,18 @@ public interface IMessageBus
     Task UnsubscribeAsync(string user);
 }
 
-/// <summary>Where the bus hands an event for a user with connections on this replica.</summary>
+/// <summary>
+/// This replica's connections as the bus sees them (the connection registry): where it hands an
+/// event for a user connected here, and whom it asks to read the store when it may have lost events.
+/// </summary>
 public interface ILocalDelivery
 {
     void Deliver(string user, BusEvent busEvent);
+
+    /// <summary>
+    /// Asks every open connection to read the store after what it last wrote, <paramref name="batchSize"/>
+    /// at a time with <paramref name="pause"/> between batches, so ChatService sees a ramp rather
+    /// than every connection of the replica at once. Returns how many were asked.
+    /// </summary>
+    Task<int> RequestCatchUpAsync(int batchSize, TimeSpan pause, CancellationToken cancellationToken);
 }

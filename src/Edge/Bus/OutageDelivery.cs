@@ -1,4 +1,3 @@
-using Chat.Edge.Connections;
 using Chat.Edge.Redis;
 using Microsoft.Extensions.Options;
 
@@ -13,11 +12,11 @@ namespace Chat.Edge.Bus;
 /// oldest first). It costs ChatService one SyncMessages per connection per interval, ramped in
 /// batches; a round that takes longer than the interval delays the next rather than overlapping
 /// it, and a connection whose read is still queued is not asked again. Nothing runs while Redis
-/// is up; when it returns, <see cref="ReplicaRecovery"/> takes over.
+/// is up; when it returns, <see cref="RedisBusRecovery"/> takes over.
 /// </summary>
 public sealed partial class OutageDelivery(
     RedisConnection redis,
-    ConnectionRegistry registry,
+    ILocalDelivery local,
     IOptions<RedisOptions> options,
     ILogger<OutageDelivery> logger) : BackgroundService
 {
@@ -35,7 +34,7 @@ public sealed partial class OutageDelivery(
                     polling = false;
                     continue;
                 }
-                var asked = await registry.RequestCatchUpAsync(settings.CatchUpBatchSize, settings.CatchUpBatchPause, stoppingToken);
+                var asked = await local.RequestCatchUpAsync(settings.CatchUpBatchSize, settings.CatchUpBatchPause, stoppingToken);
                 if (!polling)
                 {
                     polling = true; // one line per outage, not one per round

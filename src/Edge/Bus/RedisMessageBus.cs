@@ -1,3 +1,4 @@
+using System.Text;
 using Chat.Edge.Observability;
 using Chat.Edge.Redis;
 using StackExchange.Redis;
@@ -11,7 +12,8 @@ namespace Chat.Edge.Bus;
 /// presence lookup. On a cluster the channel is sharded: only the shard that owns its slot carries
 /// it, so each shard added adds pub/sub capacity (classic pub/sub would reach every node). A replica delivers its own events to its own connections directly and ignores
 /// their echo, so it keeps serving its users while Redis is away; what other replicas missed
-/// meanwhile, they read from the store when Redis returns (<see cref="RecoverAsync"/>).
+/// meanwhile, they read from the store when Redis returns (<see cref="RecoverAsync"/>, run by
+/// <see cref="RedisBusRecovery"/>; while it is away, <see cref="OutageDelivery"/>).
 /// </summary>
 public sealed partial class RedisMessageBus(
     RedisConnection redis,
@@ -30,6 +32,8 @@ public sealed partial class RedisMessageBus(
     /// <summary>The bus's <c>messaging.system</c> in metrics.</summary>
     public const string MessagingSystem = "redis";
 
+    // This replica's name as envelopes carry it, to tell its own echo without decoding a string.
+    private readonly byte[] _origin = Encoding.UTF8.GetBytes(node.Id);
     private readonly Lock _gate = new();
     private readonly Dictionary<string, UserChannel> _channels = new(StringComparer.Ordinal);
     private readonly HashSet<string> _missed = new(StringComparer.Ordinal);
@@ -41,7 +45,7 @@ public sealed partial class RedisMessageBus(
         try
         {
             // Awaited: one publish in flight per sending connection, in the order it sends.
-            await redis.Subscriber.PublishAsync(RedisChannels.User(user, redis.IsCluster), new BusEnvelope(node.Id, busEvent).ToUtf8Json());
+            await redis.Subscriber.PublishAsync(RedisChannels.User(user, redis.IsCluster), BusEnvelope.Write(_origin, busEvent));
             metrics.Published(MessagingSystem, errorType: null);
         }
         catch (Exception e) when (RedisFailureLog.IsRedisFailure(e))
@@ -140,7 +144,7 @@ public sealed partial class RedisMessageBus(
             missed = [.. _missed];
             _missed.Clear();
         }
-        var hint = new BusEnvelope(node.Id, BusEvent.CatchUp).ToUtf8Json();
+        var hint = BusEnvelope.Write(_origin, BusEvent.CatchUp);
         for (var i = 0; i < missed.Length; i++)
         {
             try
@@ -278,15 +282,14 @@ public sealed partial class RedisMessageBus(
 
     private void OnMessage(string user, RedisValue payload)
     {
-        var envelope = BusEnvelope.FromUtf8Json(((ReadOnlyMemory<byte>)payload).Span);
-        if (envelope is null)
+        if (!BusEnvelope.TryRead(((ReadOnlyMemory<byte>)payload).Span, out var envelope))
         {
             LogUnreadable(logger, user);
             return;
         }
-        if (envelope.Origin != node.Id)
+        if (!envelope.Origin.SequenceEqual(_origin))
         {
-            local.Deliver(user, envelope.Event);
+            local.Deliver(user, envelope.ToEvent());
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net.WebSockets;
 using Chat.Edge.Bus;
+using Chat.Edge.Presence;
 
 namespace Chat.Edge.Connections;
 
@@ -10,7 +11,7 @@ namespace Chat.Edge.Connections;
 /// array replaced on connect and disconnect. Only connecting and disconnecting take a lock, and
 /// only the one user's.
 /// </summary>
-public sealed class ConnectionRegistry : ILocalDelivery
+public sealed class ConnectionRegistry : ILocalDelivery, ILocalUsers
 {
     private readonly ConcurrentDictionary<string, UserConnections> _users =
         new(Environment.ProcessorCount * 4, capacity: 1024, StringComparer.Ordinal);

@@ -27,9 +27,6 @@ public sealed partial class MessageSender(
     // lost answer still stores one message; they are never shown to clients.
     private const string GeneratedKeyPrefix = "~edge:";
 
-    // Never an id: a connection seeing it always checks the store before writing the message.
-    private const string UnknownPreviousId = "?";
-
     /// <param name="reply">Writes the <c>sent</c> answer to the sending connection: called once the
     /// message is stored and before it is published, so the sender sees <c>sent</c> before its own
     /// copy of a group message.</param>
@@ -65,13 +62,13 @@ public sealed partial class MessageSender(
                 return Answer.Error(ErrorCodes.UnknownRecipient, $"no user is called {recipient}", frame.ClientId);
             }
             var stored = await StoreAsync(new StoreMessageRequest { Sender = sender, Recipient = recipient }, frame, aborted);
-            var message = stored.Message;
-            reply(ServerFrames.Sent(message.Id, frame.ClientId, recipient, group: null, message.SentAt.ToDateTime()));
-            // Published even when it is a retry's duplicate: the first attempt may have been stored
-            // with its answer lost (and so never published). Connections drop ids they have already.
-            using var publish = EdgeActivities.StartPublish(message.Id, recipients: 1);
-            await PublishAsync(recipient, BusEvent.ForMessage(message.Id, stored.PreviousId, message.Sender, recipient, group: null,
-                message.Text, message.SentAt.ToDateTime(), EdgeActivities.TraceParentOf(publish)));
+            var sentAt = stored.SentAt.ToDateTime();
+            reply(ServerFrames.Sent(stored.Id, frame.ClientId, recipient, group: null, sentAt));
+            using var publish = EdgeActivities.StartPublish(stored.Id, recipients: 1);
+            await PublishAsync(recipient, stored.Duplicate
+                ? BusEvent.CatchUp
+                : BusEvent.ForMessage(stored.Id, stored.PreviousId, ServerFrames.Message(stored.Id, sender, recipient, group: null, frame.Text, sentAt),
+                    EdgeActivities.TraceParentOf(publish)));
             return Answer.Silent;
         }
         catch (RpcException e)
@@ -83,24 +80,28 @@ public sealed partial class MessageSender(
     /// <summary>
     /// A group message: ChatService checks membership (in the same transaction that stores it, so a
     /// removed member can no longer send) and copies it into every member's stream; each member's
-    /// connections get it with their own previous id.
+    /// connections get the one frame rendered here, with their own previous id.
     /// </summary>
     private async Task<Answer> SendToGroupAsync(string sender, string group, SendFrame frame, Action<byte[]> reply, CancellationToken aborted)
     {
         try
         {
             var stored = await StoreAsync(new StoreMessageRequest { Sender = sender, GroupId = group }, frame, aborted);
-            var message = stored.Message;
-            reply(ServerFrames.Sent(message.Id, frame.ClientId, to: null, group, message.SentAt.ToDateTime()));
-            var members = stored.MemberPreviousIds.Count > 0
-                ? stored.MemberPreviousIds
-                : await UnknownPlacesAsync(sender, group, aborted);
-            using var publish = EdgeActivities.StartPublish(message.Id, members.Count);
+            var sentAt = stored.SentAt.ToDateTime();
+            reply(ServerFrames.Sent(stored.Id, frame.ClientId, to: null, group, sentAt));
+            if (stored.Duplicate)
+            {
+                await PublishCatchUpAsync(await MembersAsync(sender, group, aborted));
+                return Answer.Silent;
+            }
+            var members = stored.MemberPreviousIds;
+            using var publish = EdgeActivities.StartPublish(stored.Id, members.Count);
             var traceParent = EdgeActivities.TraceParentOf(publish);
+            var message = ServerFrames.Message(stored.Id, sender, to: null, group, frame.Text, sentAt);
             // All members at once (Redis pipelines the publishes): a member's order is kept because
             // this sender's next message is published only after this one is out to everybody.
             await Task.WhenAll(members.Select(member => PublishAsync(member.Key,
-                BusEvent.ForMessage(message.Id, member.Value, message.Sender, to: null, group, message.Text, message.SentAt.ToDateTime(), traceParent))));
+                BusEvent.ForMessage(stored.Id, member.Value, message, traceParent))));
             return Answer.Silent;
         }
         catch (RpcException e) when (e.StatusCode is StatusCode.NotFound or StatusCode.PermissionDenied)
@@ -114,16 +115,22 @@ public sealed partial class MessageSender(
         }
     }
 
-    /// <summary>
-    /// A retry's duplicate comes back without the members' previous ids: publish it to every
-    /// member with a previous id no connection has, so each fills its stream from the store.
-    /// </summary>
-    private async Task<IDictionary<string, string>> UnknownPlacesAsync(string sender, string group, CancellationToken aborted)
+    /// <summary>A retry's duplicate comes back without the members' previous ids: the group's members.</summary>
+    private async Task<IReadOnlyList<string>> MembersAsync(string sender, string group, CancellationToken aborted)
     {
         var found = await chat.GetGroupAsync(new GetGroupRequest { User = sender, GroupId = group },
             deadline: DateTime.UtcNow + options.Value.CallTimeout, cancellationToken: aborted);
-        return found.Members.ToDictionary(m => m, _ => UnknownPreviousId, StringComparer.Ordinal);
+        return found.Members;
     }
+
+    /// <summary>
+    /// A retry's duplicate: the first attempt was stored, perhaps with its answer lost and never
+    /// published, and the text it stored may not be this attempt's. So no frame from this
+    /// attempt: the recipients' connections read the store after what they last wrote, which
+    /// delivers it if they lack it (with the stored text) and nothing twice.
+    /// </summary>
+    private Task PublishCatchUpAsync(IReadOnlyList<string> recipients) =>
+        Task.WhenAll(recipients.Select(recipient => PublishAsync(recipient, BusEvent.CatchUp)));
 
     private async Task<StoreMessageResponse> StoreAsync(StoreMessageRequest request, SendFrame frame, CancellationToken aborted)
     {
@@ -155,7 +162,7 @@ public sealed partial class MessageSender(
         {
             // Stored is what counts: the recipient's connections find the message in the store
             // when the next one shows them a gap, or when they reconnect.
-            LogPublishFailed(logger, busEvent.Id, e.Message);
+            LogPublishFailed(logger, busEvent.Kind, busEvent.Id, e.Message);
         }
     }
 
@@ -170,6 +177,6 @@ public sealed partial class MessageSender(
     [LoggerMessage(EventId = 108, Level = LogLevel.Warning, Message = "Storing a message from {Sender} failed (attempt {Attempt}, {Status}); retrying")]
     private static partial void LogStoreRetry(ILogger logger, string sender, int attempt, StatusCode status);
 
-    [LoggerMessage(EventId = 109, Level = LogLevel.Warning, Message = "Publishing message {Id} failed ({Reason}); recipients will get it from the store")]
-    private static partial void LogPublishFailed(ILogger logger, string id, string reason);
+    [LoggerMessage(EventId = 109, Level = LogLevel.Warning, Message = "Publishing {Kind} {Id} failed ({Reason}); recipients will get it from the store")]
+    private static partial void LogPublishFailed(ILogger logger, BusEventKind kind, string id, string reason);
 }

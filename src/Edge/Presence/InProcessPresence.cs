@@ -1,10 +1,9 @@
 using System.Collections.Concurrent;
-using Chat.Edge.Connections;
 
 namespace Chat.Edge.Presence;
 
-/// <summary>Presence of a single Edge (no Redis): its own connection registry is the whole truth.</summary>
-public sealed class InProcessPresence(ConnectionRegistry registry) : IPresence
+/// <summary>Presence of a single Edge (no Redis): its own connections are the whole truth.</summary>
+public sealed class InProcessPresence(ILocalUsers local) : IPresence
 {
     private readonly ConcurrentDictionary<string, DateTime> _lastSeen = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _everConnected = new(StringComparer.Ordinal);
@@ -26,7 +25,7 @@ public sealed class InProcessPresence(ConnectionRegistry registry) : IPresence
 
     private UserPresence Of(string user)
     {
-        var online = registry.IsOnline(user);
+        var online = local.IsOnline(user);
         DateTime? lastSeen = _lastSeen.TryGetValue(user, out var seen) ? seen
             // Offline a moment ago: the registry has let go of the last connection, and the
             // disconnect that records the time is a step behind.

@@ -1,5 +1,4 @@
 using System.Globalization;
-using Chat.Edge.Connections;
 using Chat.Edge.Redis;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -16,7 +15,7 @@ namespace Chat.Edge.Presence;
 public sealed class RedisPresence(
     RedisConnection redis,
     NodeIdentity node,
-    ConnectionRegistry registry,
+    ILocalUsers local,
     IOptions<PresenceOptions> options,
     RedisFailureLog failures) : IPresence
 {
@@ -40,7 +39,7 @@ public sealed class RedisPresence(
         try
         {
             await Task.WhenAll(MarkOffline(redis.Database, user, NowMs()));
-            if (registry.IsOnline(user))
+            if (local.IsOnline(user))
             {
                 // A new connection of the user opened while this one closed: it reported itself
                 // before our removal, so restore it.

@@ -5,7 +5,7 @@ namespace Chat.Edge.Redis;
 /// <summary>
 /// Part of <c>/readyz</c>. Without Redis a replica still serves its own connections and stores
 /// every message, so it stays ready (200) but says <c>Degraded</c>: a load balancer keeps sending
-/// it users, an operator sees why cross-replica delivery is slower (<see cref="OutageDelivery"/>).
+/// it users, an operator sees why cross-replica delivery is slower (<c>Bus.OutageDelivery</c>).
 /// </summary>
 public sealed class RedisHealthCheck(RedisConnection redis) : IHealthCheck
 {

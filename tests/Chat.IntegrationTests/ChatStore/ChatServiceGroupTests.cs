@@ -56,10 +56,10 @@ public sealed class ChatServiceGroupTests(SmallGroupsChatServiceHost host) : ICl
         var direct = await Client.StoreMessageAsync(new StoreMessageRequest { Sender = dave, Recipient = carol, Text = "psst" }, Deadline);
         var second = await SendAsync(bob, group.Id, "hi");
 
-        Assert.Equal([first.Message.Id, direct.Message.Id, second.Message.Id], (await InboxAsync(carol)).Select(m => m.Id));
-        Assert.Equal([first.Message.Id, second.Message.Id], (await InboxAsync(alice)).Select(m => m.Id));
+        Assert.Equal([first.Id, direct.Id, second.Id], (await InboxAsync(carol)).Select(m => m.Id));
+        Assert.Equal([first.Id, second.Id], (await InboxAsync(alice)).Select(m => m.Id));
         Assert.Equal(group.Id, (await InboxAsync(bob))[0].GroupId);
-        Assert.Equal("", first.Message.Recipient);
+        Assert.Equal("", (await InboxAsync(carol))[0].Recipient);
         Assert.Empty(await InboxAsync(dave));
         Assert.Equal(StatusCode.PermissionDenied, await CodeOf(() => SendAsync(dave, group.Id, "let me in")));
         Assert.Equal(StatusCode.NotFound, await CodeOf(() => SendAsync(alice, "no-such-group", "anyone?")));
@@ -74,7 +74,7 @@ public sealed class ChatServiceGroupTests(SmallGroupsChatServiceHost host) : ICl
 
         var answers = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => Task.Run(() => SendAsync(alice, group.Id, "once", "g-1"))));
 
-        Assert.Single(answers.Select(a => a.Message.Id).Distinct());
+        Assert.Single(answers.Select(a => a.Id).Distinct());
         Assert.Single(answers, a => !a.Duplicate);
         Assert.Single(await InboxAsync(bob));
     }
@@ -88,7 +88,7 @@ public sealed class ChatServiceGroupTests(SmallGroupsChatServiceHost host) : ICl
         var ids = new List<string>();
         for (var i = 0; i < 5; i++)
         {
-            ids.Add((await SendAsync(i % 2 == 0 ? alice : bob, group.Id, $"m{i}")).Message.Id);
+            ids.Add((await SendAsync(i % 2 == 0 ? alice : bob, group.Id, $"m{i}")).Id);
         }
 
         var page1 = await Client.GetHistoryAsync(new GetHistoryRequest { User = bob, GroupId = group.Id, Limit = 3 }, Deadline);
@@ -173,7 +173,7 @@ public sealed class ChatServiceGroupTests(SmallGroupsChatServiceHost host) : ICl
         var direct = new List<string>();
         for (var i = 0; i < 3; i++)
         {
-            direct.Add((await Client.StoreMessageAsync(new StoreMessageRequest { Sender = alice, Recipient = bob, Text = $"d{i}" }, Deadline)).Message.Id);
+            direct.Add((await Client.StoreMessageAsync(new StoreMessageRequest { Sender = alice, Recipient = bob, Text = $"d{i}" }, Deadline)).Id);
         }
         await Client.StoreMessageAsync(new StoreMessageRequest { Sender = bob, Recipient = alice, Text = "mine, never unread" }, Deadline);
         var group = await CreateAsync(carol, bob);
@@ -183,13 +183,13 @@ public sealed class ChatServiceGroupTests(SmallGroupsChatServiceHost host) : ICl
         var before = await Client.ListConversationsAsync(new ListConversationsRequest { User = bob }, Deadline);
         var marked = await Client.MarkReadAsync(new MarkReadRequest { User = bob, Peer = alice, UpTo = direct[1] }, Deadline);
         var backwards = await Client.MarkReadAsync(new MarkReadRequest { User = bob, Peer = alice, UpTo = direct[0] }, Deadline);
-        var groupRead = await Client.MarkReadAsync(new MarkReadRequest { User = bob, GroupId = group.Id, UpTo = lastInGroup.Message.Id }, Deadline);
+        var groupRead = await Client.MarkReadAsync(new MarkReadRequest { User = bob, GroupId = group.Id, UpTo = lastInGroup.Id }, Deadline);
         var firstPage = await Client.ListConversationsAsync(new ListConversationsRequest { User = bob, Limit = 1 }, Deadline);
         var secondPage = await Client.ListConversationsAsync(new ListConversationsRequest { User = bob, Limit = 1, Page = firstPage.NextPage }, Deadline);
 
         Assert.Equal([group.Id, ""], before.Conversations.Select(c => c.GroupId));
         Assert.Equal([2L, 3L], before.Conversations.Select(c => c.Unread));
-        Assert.Equal(("team", lastInGroup.Message.Id), (before.Conversations[0].Name, before.Conversations[0].LastMessage.Id));
+        Assert.Equal(("team", lastInGroup.Id), (before.Conversations[0].Name, before.Conversations[0].LastMessage.Id));
         Assert.Equal((direct[1], true), (marked.ReadUpTo, marked.Advanced));
         Assert.Equal((direct[1], false), (backwards.ReadUpTo, backwards.Advanced));
         Assert.True(groupRead.Advanced);

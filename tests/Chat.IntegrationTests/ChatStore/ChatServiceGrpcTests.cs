@@ -21,6 +21,10 @@ public sealed class ChatServiceGrpcTests(ChatServiceHost host) : IClassFixture<C
     private Task<StoreMessageResponse> StoreAsync(string from, string to, string text, string clientId = "") =>
         Client.StoreMessageAsync(new StoreMessageRequest { Sender = from, Recipient = to, Text = text, ClientId = clientId }, Deadline).ResponseAsync;
 
+    /// <summary>The message <paramref name="id"/> as <paramref name="recipient"/>'s inbox holds it.</summary>
+    private async Task<Message> StoredAsync(string recipient, string id) =>
+        Assert.Single((await Client.SyncMessagesAsync(new SyncMessagesRequest { User = recipient, After = "" }, Deadline)).Messages, m => m.Id == id);
+
     private static async Task<StatusCode> CodeOf(Func<Task> call) =>
         (await Assert.ThrowsAsync<RpcException>(call)).StatusCode;
 
@@ -34,13 +38,15 @@ public sealed class ChatServiceGrpcTests(ChatServiceHost host) : IClassFixture<C
         var first = await StoreAsync(alice, bob, "hello", "c-1");
         var second = await StoreAsync(alice, bob, "again");
 
-        Assert.Equal(20, first.Message.Id.Length);
+        Assert.Equal(20, first.Id.Length);
         Assert.Equal("", first.PreviousId);
-        Assert.Equal(first.Message.Id, second.PreviousId);
+        Assert.Equal(first.Id, second.PreviousId);
         Assert.False(first.Duplicate);
-        Assert.Equal((alice, bob, "hello", "c-1", ""), (first.Message.Sender, first.Message.Recipient, first.Message.Text, first.Message.ClientId, first.Message.GroupId));
-        Assert.InRange(first.Message.SentAt.ToDateTimeOffset(), before, DateTimeOffset.UtcNow.AddSeconds(5));
-        Assert.True(string.CompareOrdinal(first.Message.Id, second.Message.Id) < 0);
+        Assert.InRange(first.SentAt.ToDateTimeOffset(), before, DateTimeOffset.UtcNow.AddSeconds(5));
+        // The answer is the id and time only; the store holds the rest as sent.
+        var stored = await StoredAsync(bob, first.Id);
+        Assert.Equal((alice, bob, "hello", "c-1", "", first.SentAt), (stored.Sender, stored.Recipient, stored.Text, stored.ClientId, stored.GroupId, stored.SentAt));
+        Assert.True(string.CompareOrdinal(first.Id, second.Id) < 0);
     }
 
     [Fact]
@@ -51,7 +57,7 @@ public sealed class ChatServiceGrpcTests(ChatServiceHost host) : IClassFixture<C
         var ids = new List<string>();
         for (var i = 0; i < 5; i++)
         {
-            ids.Add((await StoreAsync(i % 2 == 0 ? alice : bob, i % 2 == 0 ? bob : alice, $"m{i}")).Message.Id);
+            ids.Add((await StoreAsync(i % 2 == 0 ? alice : bob, i % 2 == 0 ? bob : alice, $"m{i}")).Id);
         }
 
         var page1 = await Client.GetHistoryAsync(new GetHistoryRequest { User = alice, Peer = bob, Limit = 3 }, Deadline);
@@ -94,7 +100,7 @@ public sealed class ChatServiceGrpcTests(ChatServiceHost host) : IClassFixture<C
         var ids = new List<string>();
         for (var i = 0; i < 3; i++)
         {
-            ids.Add((await StoreAsync(alice, bob, $"m{i}")).Message.Id);
+            ids.Add((await StoreAsync(alice, bob, $"m{i}")).Id);
         }
 
         var fresh = await Client.SyncMessagesAsync(new SyncMessagesRequest { User = bob }, Deadline);
@@ -124,9 +130,9 @@ public sealed class ChatServiceGrpcTests(ChatServiceHost host) : IClassFixture<C
 
         var answers = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => Task.Run(() => StoreAsync(alice, bob, "once", "retry-1"))));
 
-        Assert.Single(answers.Select(a => a.Message.Id).Distinct());
+        Assert.Single(answers.Select(a => a.Id).Distinct());
         Assert.Single(answers, a => !a.Duplicate);
-        Assert.All(answers, a => Assert.Equal(answers[0].Message, a.Message));
+        Assert.All(answers, a => Assert.Equal((answers[0].Id, answers[0].SentAt), (a.Id, a.SentAt)));
         var inbox = await Client.SyncMessagesAsync(new SyncMessagesRequest { User = bob, After = "" }, Deadline);
         Assert.Single(inbox.Messages);
     }
@@ -141,7 +147,7 @@ public sealed class ChatServiceGrpcTests(ChatServiceHost host) : IClassFixture<C
 
         var stored = await StoreAsync(alice, bob, fits);
 
-        Assert.Equal(fits, stored.Message.Text);
+        Assert.Equal(fits, (await StoredAsync(bob, stored.Id)).Text);
         Assert.Equal(StatusCode.InvalidArgument, await CodeOf(() => StoreAsync(alice, bob, fits + "a")));
         Assert.Equal(StatusCode.InvalidArgument, await CodeOf(() => StoreAsync(alice, bob, string.Concat(Enumerable.Repeat("é", 2049)))));
     }
@@ -232,7 +238,7 @@ public sealed class ChatServiceGrpcTests(ChatServiceHost host) : IClassFixture<C
         await host.RegisterAsync(alice, bob);
         var stored = await StoreAsync(alice, bob, "hi", new string('c', 64));
 
-        Assert.Equal(64, stored.Message.ClientId.Length);
+        Assert.Equal(64, (await StoredAsync(bob, stored.Id)).ClientId.Length);
     }
 
     [Fact]
@@ -256,8 +262,8 @@ public sealed class ChatServiceGrpcTests(ChatServiceHost host) : IClassFixture<C
     {
         var (alice, bob, carol) = (User("alice"), User("bob"), User("carol"));
         await host.RegisterAsync(alice, bob, carol);
-        var toBob = (await StoreAsync(alice, bob, "1")).Message.Id;
-        var toCarol = (await StoreAsync(alice, carol, "2")).Message.Id;
+        var toBob = (await StoreAsync(alice, bob, "1")).Id;
+        var toCarol = (await StoreAsync(alice, carol, "2")).Id;
         var request = new AckDeliveredManyRequest();
         request.Marks.Add(new AckDeliveredRequest { User = bob, UpTo = toBob });
         request.Marks.Add(new AckDeliveredRequest { User = carol, UpTo = new string('9', 18) }); // past carol's last: capped
@@ -294,7 +300,7 @@ public sealed class ChatServiceGrpcTests(ChatServiceHost host) : IClassFixture<C
 
         var response = await host.Channel.CreateCallInvoker().AsyncUnaryCall(raw, null, Deadline, withUnknown);
 
-        Assert.Equal("from a newer client", response.Message.Text);
+        Assert.Equal("from a newer client", (await StoredAsync(bob, response.Id)).Text);
     }
 
     [Fact]

@@ -53,13 +53,13 @@ public sealed class ChatServiceOrderingTests(ChatServiceHost host) : IClassFixtu
                     var toAll = await client.StoreMessageAsync(new StoreMessageRequest { Sender = sender, GroupId = group.Id, Text = $"{w}/{i}", ClientId = $"{w}/{i}" }, Deadline);
                     foreach (var r in recipients)
                     {
-                        stored[r].Add(toAll.Message.Id);
+                        stored[r].Add(toAll.Id);
                     }
                     continue;
                 }
                 var to = recipients[(w * 7 + i) % recipients.Length];
                 var answer = await client.StoreMessageAsync(new StoreMessageRequest { Sender = sender, Recipient = to, Text = $"{w}/{i}", ClientId = $"{w}/{i}" }, Deadline);
-                stored[to].Add(answer.Message.Id);
+                stored[to].Add(answer.Id);
             }
         })).ToArray();
 

@@ -44,7 +44,7 @@ public sealed class ChatServiceRestartTests
             Assert.Equal(StatusCode.Unavailable, down.StatusCode);
             Assert.Equal(StatusCode.Unavailable, downHistory.StatusCode);
             Assert.Equal(HealthCheckResponse.Types.ServingStatus.NotServing, healthDown.Status);
-            Assert.Equal(before.Message.Id, after.PreviousId);
+            Assert.Equal(before.Id, after.PreviousId);
             Assert.Equal(["after", "before"], history.Messages.Select(m => m.Text));
             Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, healthUp.Status);
         }
@@ -78,7 +78,8 @@ public sealed class ChatServiceRestartTests
             var stored = await RetryUntilOkAsync(() => chat.StoreMessageAsync(request, Deadline).ResponseAsync);
 
             Assert.Equal(StatusCode.Unavailable, early.StatusCode);
-            Assert.Equal("hi", stored.Message.Text);
+            var inbox = await chat.SyncMessagesAsync(new SyncMessagesRequest { User = "bob", After = "" }, Deadline);
+            Assert.Equal(["hi"], inbox.Messages.Where(m => m.Id == stored.Id).Select(m => m.Text));
         }
         finally
         {

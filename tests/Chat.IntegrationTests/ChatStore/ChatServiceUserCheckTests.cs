@@ -37,7 +37,7 @@ public sealed class ChatServiceUserCheckTests
             var stored = await chat.StoreMessageAsync(new StoreMessageRequest { Sender = alice, Recipient = bob, Text = "hi bob" }, Deadline);
             var toNobody = await Assert.ThrowsAsync<RpcException>(() => chat.StoreMessageAsync(new StoreMessageRequest { Sender = alice, Recipient = nobody, Text = "hi?" }, Deadline).ResponseAsync);
 
-            Assert.Equal("hi bob", stored.Message.Text);
+            Assert.Equal(["hi bob"], (await chat.SyncMessagesAsync(new SyncMessagesRequest { User = bob, After = "" }, Deadline)).Messages.Where(m => m.Id == stored.Id).Select(m => m.Text));
             Assert.Equal(StatusCode.NotFound, toNobody.StatusCode);
             Assert.Empty((await chat.SyncMessagesAsync(new SyncMessagesRequest { User = nobody, After = "" }, Deadline)).Messages);
         }
@@ -68,7 +68,7 @@ public sealed class ChatServiceUserCheckTests
         var known = await chat.StoreMessageAsync(new StoreMessageRequest { Sender = bob, Recipient = alice, Text = "while it is down" }, Deadline);
         var unknown = await Assert.ThrowsAsync<RpcException>(() => chat.StoreMessageAsync(new StoreMessageRequest { Sender = alice, Recipient = carol, Text = "who?" }, Deadline).ResponseAsync);
 
-        Assert.Equal("while it is down", known.Message.Text);
+        Assert.Equal(["while it is down"], (await chat.SyncMessagesAsync(new SyncMessagesRequest { User = alice, After = "" }, Deadline)).Messages.Where(m => m.Id == known.Id).Select(m => m.Text));
         Assert.Equal(StatusCode.Unavailable, unknown.StatusCode);
         Assert.Empty((await chat.SyncMessagesAsync(new SyncMessagesRequest { User = carol, After = "" }, Deadline)).Messages);
     }

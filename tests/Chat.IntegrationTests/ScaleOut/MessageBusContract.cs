@@ -1,4 +1,5 @@
 using Chat.Edge.Bus;
+using Chat.Edge.Protocol;
 
 namespace Chat.IntegrationTests.ScaleOut;
 
@@ -16,8 +17,9 @@ public abstract class MessageBusContract
     protected static string NewUser() => $"u{Guid.NewGuid():N}"[..20];
 
     protected static BusEvent Message(int n, string to, string from = "alice") => BusEvent.ForMessage(
-        id: $"{n:D12}", previousId: n == 0 ? "" : $"{n - 1:D12}", from: from, to: to, group: null,
-        text: $"message {n} — ünïcødé ✓", sentAt: SentAt);
+        id: $"{n:D12}", previousId: n == 0 ? "" : $"{n - 1:D12}",
+        frame: ServerFrames.Message($"{n:D12}", from, to, group: null, $"message {n} — ünïcødé ✓ \"quoted\"", SentAt),
+        traceParent: n % 2 == 0 ? null : $"00-{n:x32}-{n:x16}-01");
 
     [Fact]
     public async Task An_event_published_on_one_replica_reaches_the_user_subscribed_on_another()
@@ -34,12 +36,8 @@ public abstract class MessageBusContract
         Assert.Equal(BusEventKind.Message, got.Kind);
         Assert.Equal(sent.Id, got.Id);
         Assert.Equal(sent.PreviousId, got.PreviousId);
-        Assert.Equal("alice", got.From);
-        Assert.Equal(bob, got.To);
-        Assert.Null(got.Group);
-        Assert.Equal(sent.Text, got.Text);
-        Assert.Equal(SentAt, got.SentAt.ToUniversalTime());
-        Assert.Equal(sent.Frame, got.Frame);
+        Assert.Equal(sent.TraceParent, got.TraceParent);
+        Assert.Equal(sent.Frame, got.Frame); // the bytes the sending replica rendered, not a re-rendering
     }
 
     [Fact]
@@ -87,8 +85,8 @@ public abstract class MessageBusContract
         await a.Bus.PublishAsync(carol, Message(1, carol), CancellationToken.None);
         await a.Bus.PublishAsync(bob, Message(2, bob), CancellationToken.None);
 
-        Assert.Equal(bob, (await b.Delivery.NextAsync(bob)).To);
-        Assert.Equal(carol, (await b.Delivery.NextAsync(carol)).To);
+        Assert.Equal(Message(2, bob).Frame, (await b.Delivery.NextAsync(bob)).Frame);
+        Assert.Equal(Message(1, carol).Frame, (await b.Delivery.NextAsync(carol)).Frame);
         await b.Delivery.ExpectNoneAsync(bob, TimeSpan.FromMilliseconds(300));
     }
 
@@ -121,6 +119,27 @@ public abstract class MessageBusContract
         await a.Bus.PublishAsync(bob, Message(1, bob), CancellationToken.None);
 
         Assert.Equal(Message(1, bob).Id, (await b.Delivery.NextAsync(bob)).Id);
+    }
+
+    [Fact]
+    public async Task Read_receipts_and_typing_cross_the_bus_as_their_frames()
+    {
+        await using var a = await StartReplicaAsync();
+        await using var b = await StartReplicaAsync();
+        var bob = NewUser();
+        await b.Bus.SubscribeAsync(bob);
+
+        var read = BusEvent.ForRead("alice", with: "alice", group: null, upTo: "000000000007");
+        var typing = BusEvent.ForTyping("alice", to: null, group: "g1");
+        await a.Bus.PublishAsync(bob, read, CancellationToken.None);
+        await a.Bus.PublishAsync(bob, typing, CancellationToken.None);
+
+        var gotRead = await b.Delivery.NextAsync(bob);
+        Assert.Equal((BusEventKind.Read, true), (gotRead.Kind, gotRead.IsEphemeral));
+        Assert.Equal(read.Frame, gotRead.Frame);
+        var gotTyping = await b.Delivery.NextAsync(bob);
+        Assert.Equal(BusEventKind.Typing, gotTyping.Kind);
+        Assert.Equal(typing.Frame, gotTyping.Frame);
     }
 
     [Fact]

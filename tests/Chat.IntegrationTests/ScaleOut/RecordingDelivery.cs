@@ -10,7 +10,18 @@ public sealed class RecordingDelivery : ILocalDelivery
     private static readonly TimeSpan DefaultWait = TimeSpan.FromSeconds(10);
     private readonly ConcurrentDictionary<string, Channel<BusEvent>> _byUser = new(StringComparer.Ordinal);
 
+    private int _catchUpRequests;
+
     public void Deliver(string user, BusEvent busEvent) => For(user).Writer.TryWrite(busEvent);
+
+    /// <summary>How many times the bus asked every local connection to catch up.</summary>
+    public int CatchUpRequests => Volatile.Read(ref _catchUpRequests);
+
+    public Task<int> RequestCatchUpAsync(int batchSize, TimeSpan pause, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _catchUpRequests);
+        return Task.FromResult(0);
+    }
 
     /// <summary>The next event for <paramref name="user"/>; fails the test when none comes in time.</summary>
     public async Task<BusEvent> NextAsync(string user, TimeSpan? wait = null)

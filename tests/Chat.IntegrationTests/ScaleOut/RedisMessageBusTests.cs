@@ -1,4 +1,6 @@
+using System.Text;
 using Chat.Edge.Bus;
+using Chat.Edge.Redis;
 using Chat.IntegrationTests.Infrastructure;
 
 namespace Chat.IntegrationTests.ScaleOut;
@@ -29,6 +31,26 @@ public sealed class RedisMessageBusTests : MessageBusContract
         await a.Bus.PublishAsync(bob, Message(1, bob), CancellationToken.None);
 
         await b.Delivery.ExpectNoneAsync(bob, TimeSpan.FromMilliseconds(500));
+    }
+
+    [Fact]
+    public async Task Payloads_that_are_not_envelopes_are_ignored_and_the_channel_keeps_delivering()
+    {
+        var redis = await RedisServer.SharedAsync();
+        await using var a = RedisReplica.Start(redis.ConnectionString);
+        await using var b = RedisReplica.Start(redis.ConnectionString);
+        await a.WaitConnectedAsync();
+        var bob = NewUser();
+        await b.Bus.SubscribeAsync(bob);
+        var channel = RedisChannels.User(bob, a.Connection.IsCluster);
+
+        // A replica of before (the JSON envelope), another program, half an envelope.
+        await a.Connection.Subscriber.PublishAsync(channel, Encoding.UTF8.GetBytes("""{"origin":"old","event":{"kind":1,"id":"1","text":"hi"}}"""));
+        await a.Connection.Subscriber.PublishAsync(channel, "hello");
+        await a.Connection.Subscriber.PublishAsync(channel, BusEnvelope.Write("old"u8, Message(1, bob))[..10]);
+        await a.Bus.PublishAsync(bob, Message(2, bob), CancellationToken.None);
+
+        Assert.Equal(Message(2, bob).Id, (await b.Delivery.NextAsync(bob)).Id);
     }
 
     [Fact]
