@@ -21,10 +21,7 @@ public sealed class RedisSharedCacheTests : SealedSharedCacheContract
             await cache.SetAsync(Area, "before", "kept in Redis", TimeSpan.FromMinutes(1));
             Assert.Equal("kept in Redis", (await cache.GetAsync(Area, "before"))?.Value);
             await redis.StopAsync();
-            while (connection.IsConnected)
-            {
-                await Task.Delay(50);
-            }
+            await Eventually.TrueAsync(() => !connection.IsConnected, "the Redis connection down");
 
             await cache.SetAsync(Area, "during", "nowhere to go", TimeSpan.FromMinutes(1));
 
