@@ -1,8 +1,7 @@
 using System.Diagnostics;
 using System.Net.Http.Json;
-using System.Net.WebSockets;
-using System.Text;
 using System.Text.Json;
+using Chat.Client;
 using HdrHistogram;
 
 // Usage: Chat.GroupFanout [EDGE_URLS] [MEMBERS] [MESSAGES] [PER_SECOND]
@@ -39,13 +38,7 @@ created.EnsureSuccessStatusCode();
 var group = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
 
 Console.Error.WriteLine("connecting every member");
-var sockets = await Task.WhenAll(tokens.Select(async (t, i) =>
-{
-    var socket = new ClientWebSocket();
-    socket.Options.SetRequestHeader("Authorization", $"Bearer {t.Token}");
-    await socket.ConnectAsync(new Uri($"ws://{edges[i % edges.Length].Authority}/ws"), CancellationToken.None);
-    return socket;
-}));
+var clients = await Task.WhenAll(tokens.Select((t, i) => ChatClient.ConnectAsync(edges[i % edges.Length], t.Token, timeout: Timeout.InfiniteTimeSpan)));
 
 // Every member counts, per message text, when it arrived; the last arrival is the fan-out's end.
 var clock = Stopwatch.StartNew();
@@ -53,40 +46,24 @@ var sentAt = new System.Collections.Concurrent.ConcurrentDictionary<string, long
 var remaining = new System.Collections.Concurrent.ConcurrentDictionary<string, int>();
 var groupLatency = new LongHistogram(TimeStamp.Minutes(1), 3);
 var directLatency = new LongHistogram(TimeStamp.Minutes(1), 3);
-var readers = sockets.Select((socket, index) => Task.Run(async () =>
+using var stop = new CancellationTokenSource();
+var readers = clients.Select(client => client.RunAsync(frame =>
 {
-    var buffer = new byte[64 * 1024];
-    while (socket.State == WebSocketState.Open)
+    if (!ServerFrame.Is(frame, "message"))
     {
-        WebSocketReceiveResult result;
-        try
+        return;
+    }
+    var text = frame.GetProperty("text").GetString()!;
+    if (remaining.AddOrUpdate(text, 0, (_, left) => left - 1) == 0 && sentAt.TryGetValue(text, out var start))
+    {
+        var micros = (clock.ElapsedTicks - start) * 1_000_000 / Stopwatch.Frequency;
+        var latency = text.StartsWith('g') ? groupLatency : directLatency;
+        lock (latency)
         {
-            result = await socket.ReceiveAsync(buffer, CancellationToken.None);
-        }
-        catch (WebSocketException)
-        {
-            return;
-        }
-        if (result.MessageType == WebSocketMessageType.Close)
-        {
-            return;
-        }
-        using var frame = JsonDocument.Parse(buffer.AsMemory(0, result.Count));
-        if (frame.RootElement.GetProperty("type").GetString() != "message")
-        {
-            continue;
-        }
-        var text = frame.RootElement.GetProperty("text").GetString()!;
-        if (remaining.AddOrUpdate(text, 0, (_, left) => left - 1) == 0 && sentAt.TryGetValue(text, out var start))
-        {
-            var micros = (clock.ElapsedTicks - start) * 1_000_000 / Stopwatch.Frequency;
-            lock (text.StartsWith('g') ? groupLatency : directLatency)
-            {
-                (text.StartsWith('g') ? groupLatency : directLatency).RecordValue(micros);
-            }
+            latency.RecordValue(micros);
         }
     }
-})).ToArray();
+}, stop.Token)).ToArray();
 
 async Task SendAll(string prefix, int receivers, Func<int, object> frame)
 {
@@ -102,7 +79,7 @@ async Task SendAll(string prefix, int receivers, Func<int, object> frame)
         var text = $"{prefix}{i}";
         remaining[text] = receivers;
         sentAt[text] = clock.ElapsedTicks;
-        await sockets[0].SendAsync(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(frame(i))), WebSocketMessageType.Text, true, CancellationToken.None);
+        await clients[0].SendJsonAsync(frame(i));
     }
     await Task.Delay(3000); // drain
 }
@@ -130,7 +107,9 @@ Console.WriteLine(JsonSerializer.Serialize(new
     groupSendToLastMember = Summary(groupLatency),
     directSendToRecipient = Summary(directLatency),
 }, new JsonSerializerOptions { WriteIndented = true }));
-foreach (var socket in sockets)
+await stop.CancelAsync();
+foreach (var client in clients)
 {
-    socket.Abort();
+    client.Abort();
 }
+await Task.WhenAll(readers);

@@ -30,7 +30,7 @@ public sealed class Measurements
 
     public void Scheduled(long sequence, long dueTicks) => _dueTicks[sequence] = dueTicks;
 
-    public void OnFrame(Client client, JsonElement frame)
+    public void OnFrame(string user, JsonElement frame)
     {
         var now = _clock.ElapsedTicks;
         switch (frame.GetProperty("type").GetString())
@@ -40,7 +40,7 @@ public sealed class Measurements
                 Record(_ack, now, sequence);
                 break;
             case "message":
-                if (!_seen.TryAdd((client.User, frame.GetProperty("id").GetString()!), 0))
+                if (!_seen.TryAdd((user, frame.GetProperty("id").GetString()!), 0))
                 {
                     Interlocked.Increment(ref _duplicates);
                     break;

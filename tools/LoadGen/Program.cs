@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using Chat.Client;
 using Chat.LoadGen;
 
 // The load generator (docs/loadgen.md): signs up users, opens connections, sends on an open-loop
@@ -17,10 +18,10 @@ if (options.Idle)
         ? [.. Enumerable.Range(0, options.Connections).Select(i => ($"{options.Prefix}idle{i}", (string?)null))]
         : [.. (await Accounts.SignUpAsync(targets[0], options.Prefix + "idle", Math.Min(options.Connections, options.IdleUsers))).Select(u => (u.Name, (string?)u.Token))];
     var baseline = EdgeMemory.TotalRssBytes(options.EdgePids); // after the sign-ups, which cost the Edges memory too
-    var idle = new List<Client>();
+    var idle = new List<ChatClient>();
     foreach (var chunk in Enumerable.Range(0, options.Connections).Chunk(200))
     {
-        idle.AddRange(await Task.WhenAll(chunk.Select(i => Client.ConnectAsync(targets[i % targets.Count], owners[i % owners.Count].Name, owners[i % owners.Count].Token))));
+        idle.AddRange(await Task.WhenAll(chunk.Select(i => ConnectAsync(targets[i % targets.Count], owners[i % owners.Count].Name, owners[i % owners.Count].Token))));
         Console.Error.WriteLine($"{idle.Count} idle connections");
     }
     await Task.Delay(options.Hold); // let the servers settle
@@ -44,10 +45,10 @@ List<(string Name, string? Token)> users = options.Relay
 Console.Error.WriteLine($"{users.Count} users signed up");
 // pairs: both ends of a pair on one target; spread: the two ends on different targets.
 int TargetOf(int user) => options.Pattern == "pairs" ? user / 2 % targets.Count : user % targets.Count;
-var clients = new Client[users.Count];
+var clients = new ChatClient[users.Count];
 foreach (var chunk in Enumerable.Range(0, users.Count).Chunk(100))
 {
-    await Task.WhenAll(chunk.Select(async i => clients[i] = await Client.ConnectAsync(targets[TargetOf(i)], users[i].Name, users[i].Token)));
+    await Task.WhenAll(chunk.Select(async i => clients[i] = await ConnectAsync(targets[TargetOf(i)], users[i].Name, users[i].Token)));
 }
 var rssConnected = EdgeMemory.TotalRssBytes(options.EdgePids);
 Console.Error.WriteLine($"{clients.Length} connections open");
@@ -55,7 +56,11 @@ await Task.Delay(options.Settle);
 
 var measurements = new Measurements();
 using var stop = new CancellationTokenSource();
-var running = clients.Select(c => c.RunAsync(measurements.OnFrame, stop.Token)).ToArray();
+var running = clients.Select((c, i) =>
+{
+    var user = users[i].Name;
+    return c.RunAsync(frame => measurements.OnFrame(user, frame), stop.Token);
+}).ToArray();
 
 // Who sends to whom.
 var senders = options.Pattern == "fanin" ? clients[1..] : clients;
@@ -77,13 +82,13 @@ for (long k = 0; k < total;)
     {
         var senderIndex = (int)(k % senders.Length);
         measurements.Scheduled(k, start + (long)(k * ticksPerMessage));
-        senders[senderIndex].Send(new
+        senders[senderIndex].Post(JsonSerializer.SerializeToUtf8Bytes(new
         {
             type = "send",
             to = RecipientOf(senderIndex + senderOffset),
             text = k.ToString(CultureInfo.InvariantCulture) + " load",
             clientId = k.ToString(CultureInfo.InvariantCulture),
-        });
+        }));
     }
     if (clock.Elapsed >= nextProgress)
     {
@@ -111,3 +116,8 @@ Console.WriteLine(JsonSerializer.Serialize(new
     result = measurements.Summary(sendSeconds),
     edgeBytesPerConnection = rssBefore is null || rssConnected is null ? (double?)null : (double)(rssConnected - rssBefore) / clients.Length,
 }, new JsonSerializerOptions { WriteIndented = true }));
+
+// A relay takes the user from ?user= (no token); a bulk of connections may take longer than one
+// test's patience to open, so no time limit.
+static Task<ChatClient> ConnectAsync(Uri target, string user, string? token) =>
+    ChatClient.ConnectAsync(target, token, relayUser: token is null ? user : null, timeout: Timeout.InfiniteTimeSpan);

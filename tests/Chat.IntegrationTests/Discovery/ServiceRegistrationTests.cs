@@ -57,8 +57,8 @@ public sealed class ServiceRegistrationTests
 
         var alice = await Register(http, "alice");
         var bob = await Register(http, "bob");
-        await using var a = await WsClient.ConnectAsync(edge, alice.Token);
-        await using var b = await WsClient.ConnectAsync(edge, bob.Token);
+        await using var a = await ChatClient.ConnectAsync(edge.Address, alice.Token);
+        await using var b = await ChatClient.ConnectAsync(edge.Address, bob.Token);
         await a.SendTextAsync($"{bob.Name} found you through consul");
         await a.ExpectAsync("sent");
         Assert.Equal("found you through consul", (await b.ExpectAsync("message")).GetProperty("text").GetString());

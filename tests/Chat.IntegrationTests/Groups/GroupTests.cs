@@ -15,7 +15,7 @@ public sealed class GroupTests(ScaleOutSystem system) : IClassFixture<ScaleOutSy
     /// The sender is a member, so its connection gets the message too: normally right after
     /// <c>sent</c>, or just before it when the connection's first catch-up read it from the store.
     /// </summary>
-    private static async Task<JsonElement> SentAndOwnCopy(WsClient sender)
+    private static async Task<JsonElement> SentAndOwnCopy(ChatClient sender)
     {
         var frames = new[] { await sender.ReceiveAsync(), await sender.ReceiveAsync() };
         var sent = Assert.Single(frames, f => Text(f, "type") == "sent");

@@ -1,6 +1,3 @@
-using System.Net.WebSockets;
-using System.Text;
-using System.Text.Json;
 using Chat.IntegrationTests.Infrastructure;
 
 namespace Chat.IntegrationTests.Perf;
@@ -11,29 +8,19 @@ namespace Chat.IntegrationTests.Perf;
 /// </summary>
 public sealed class RelayModeTests
 {
-    private static async Task<JsonElement> Receive(ClientWebSocket socket)
-    {
-        var buffer = new byte[16 * 1024];
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        var result = await socket.ReceiveAsync(buffer, timeout.Token);
-        return JsonDocument.Parse(buffer.AsMemory(0, result.Count)).RootElement.Clone();
-    }
-
     [Fact]
     public async Task The_relay_edge_relays_messages_without_any_other_service()
     {
         await using var edge = await ServiceProcess.StartRelayEdgeAsync(new Dictionary<string, string?>());
-        using var alice = new ClientWebSocket();
-        using var bob = new ClientWebSocket();
-        await alice.ConnectAsync(new Uri($"ws://{edge.Address.Authority}/ws?user=alice"), CancellationToken.None);
-        await bob.ConnectAsync(new Uri($"ws://{edge.Address.Authority}/ws?user=bob"), CancellationToken.None);
+        await using var alice = await ChatClient.ConnectAsync(edge.Address, token: null, relayUser: "alice");
+        await using var bob = await ChatClient.ConnectAsync(edge.Address, token: null, relayUser: "bob");
 
         for (var i = 0; i < 3; i++)
         {
-            await alice.SendAsync(Encoding.UTF8.GetBytes($"{{\"type\":\"send\",\"to\":\"bob\",\"text\":\"r{i}\",\"clientId\":\"c{i}\"}}"), WebSocketMessageType.Text, true, CancellationToken.None);
-            var sent = await Receive(alice);
-            Assert.Equal(("sent", $"c{i}"), (sent.GetProperty("type").GetString(), sent.GetProperty("clientId").GetString()));
-            var message = await Receive(bob);
+            await alice.SendTextAsync($"{{\"type\":\"send\",\"to\":\"bob\",\"text\":\"r{i}\",\"clientId\":\"c{i}\"}}");
+            var sent = await alice.ExpectAsync("sent");
+            Assert.Equal($"c{i}", sent.GetProperty("clientId").GetString());
+            var message = await bob.ExpectAsync("message");
             Assert.Equal((sent.GetProperty("id").GetString(), $"r{i}", "alice"),
                 (message.GetProperty("id").GetString(), message.GetProperty("text").GetString(), message.GetProperty("from").GetString()));
         }
@@ -61,10 +48,7 @@ public sealed class RelayModeTests
             ["Services__UserService"] = Nowhere(),
             ["Services__ChatService"] = Nowhere(),
         });
-        using var socket = new ClientWebSocket { Options = { CollectHttpResponseDetails = true } };
-
-        await Assert.ThrowsAsync<WebSocketException>(() => socket.ConnectAsync(new Uri($"ws://{edge.Address.Authority}/ws?user=alice"), CancellationToken.None));
-
-        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, socket.HttpStatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized,
+            await ChatClient.RefusedStatusAsync(ChatClient.EndpointOf(edge.Address, relayUser: "alice")));
     }
 }

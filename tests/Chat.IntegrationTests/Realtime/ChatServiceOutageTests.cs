@@ -22,8 +22,8 @@ public sealed class ChatServiceOutageTests(OutageChatSystem system) : IClassFixt
         var (_, aliceToken) = await system.NewUserAsync("alice");
         var (bob, bobToken) = await system.NewUserAsync("bob");
         // A 503 before ChatService is warm is the contract's "try again" (this system's calls have 1 s).
-        await using var a = await WsClient.ConnectRetryingUnavailableAsync(system.Edge, aliceToken);
-        await using var b = await WsClient.ConnectRetryingUnavailableAsync(system.Edge, bobToken);
+        await using var a = await ChatClient.ConnectRetryingUnavailableAsync(system.Edge.Address, aliceToken);
+        await using var b = await ChatClient.ConnectRetryingUnavailableAsync(system.Edge.Address, bobToken);
         await a.SendTextAsync($"{bob} before");
         await a.ExpectAsync("sent");
         await b.ExpectAsync("message");
@@ -37,7 +37,7 @@ public sealed class ChatServiceOutageTests(OutageChatSystem system) : IClassFixt
         Assert.Equal(WebSocketState.Open, a.Socket.State);
         // A new connection cannot learn where to start: refused within a call's time, not held open.
         var ws = new Uri($"ws://{system.Edge.Address.Authority}/ws");
-        Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, await WsClient.RefusedStatusAsync(ws, $"Bearer {bobToken}"));
+        Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, await ChatClient.RefusedStatusAsync(ws, $"Bearer {bobToken}"));
 
         await system.RestartChatServiceAsync();
         // Back within seconds; until the Edge reconnects the client retries with the same clientId.

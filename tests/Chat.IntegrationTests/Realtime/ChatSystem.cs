@@ -90,8 +90,8 @@ public class ChatSystem : IAsyncLifetime
         return (username, body.GetProperty("accessToken").GetString()!);
     }
 
-    public Task<WsClient> ConnectAsync(string token, string? after = null, ServiceProcess? edge = null) =>
-        WsClient.ConnectAsync(edge ?? Edge, token, after);
+    public Task<ChatClient> ConnectAsync(string token, string? after = null, ServiceProcess? edge = null) =>
+        ChatClient.ConnectAsync((edge ?? Edge).Address, token, after);
 
     public async Task DisposeAsync()
     {

@@ -10,7 +10,7 @@ public static class OrderedStream
     /// <paramref name="recipient"/> as fast as it can while <paramref name="to"/> reads; every
     /// message must arrive once, in the order sent, with ids in ordinal order.
     /// </summary>
-    public static async Task SendAndExpectInOrderAsync(WsClient from, WsClient to, string recipient, int count)
+    public static async Task SendAndExpectInOrderAsync(ChatClient from, ChatClient to, string recipient, int count)
     {
         var sending = Task.Run(async () =>
         {

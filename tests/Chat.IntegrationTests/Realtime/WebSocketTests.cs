@@ -17,9 +17,9 @@ public sealed class WebSocketTests(ChatSystem system) : IClassFixture<ChatSystem
     public async Task The_upgrade_is_refused_with_401_without_a_valid_token()
     {
         var ws = new Uri($"ws://{system.Edge.Address.Authority}/ws");
-        Assert.Equal(HttpStatusCode.Unauthorized, await WsClient.RefusedStatusAsync(ws));
-        Assert.Equal(HttpStatusCode.Unauthorized, await WsClient.RefusedStatusAsync(ws, "Bearer not-a-token"));
-        Assert.Equal(HttpStatusCode.Unauthorized, await WsClient.RefusedStatusAsync(new Uri(ws + "?user_id=alice")));
+        Assert.Equal(HttpStatusCode.Unauthorized, await ChatClient.RefusedStatusAsync(ws));
+        Assert.Equal(HttpStatusCode.Unauthorized, await ChatClient.RefusedStatusAsync(ws, "Bearer not-a-token"));
+        Assert.Equal(HttpStatusCode.Unauthorized, await ChatClient.RefusedStatusAsync(new Uri(ws + "?user_id=alice")));
     }
 
     [Fact]

@@ -13,10 +13,10 @@ public sealed class AbuseTests(ChatSystem system) : IClassFixture<ChatSystem>
     public async Task Huge_truncated_and_foreign_tokens_are_refused_before_the_upgrade()
     {
         var (_, token) = await system.NewUserAsync("tok");
-        Assert.Equal(HttpStatusCode.Unauthorized, await WsClient.RefusedStatusAsync(Ws, "Bearer " + new string('a', 9000)));
-        Assert.Equal(HttpStatusCode.Unauthorized, await WsClient.RefusedStatusAsync(Ws, "Bearer " + token[..^10]));
-        Assert.Equal(HttpStatusCode.Unauthorized, await WsClient.RefusedStatusAsync(Ws, "Bearer " + token.Split('.')[0] + ".e30."));
-        Assert.Equal(HttpStatusCode.Unauthorized, await WsClient.RefusedStatusAsync(new Uri(Ws + "?access_token=" + new string('b', 100))));
+        Assert.Equal(HttpStatusCode.Unauthorized, await ChatClient.RefusedStatusAsync(Ws, "Bearer " + new string('a', 9000)));
+        Assert.Equal(HttpStatusCode.Unauthorized, await ChatClient.RefusedStatusAsync(Ws, "Bearer " + token[..^10]));
+        Assert.Equal(HttpStatusCode.Unauthorized, await ChatClient.RefusedStatusAsync(Ws, "Bearer " + token.Split('.')[0] + ".e30."));
+        Assert.Equal(HttpStatusCode.Unauthorized, await ChatClient.RefusedStatusAsync(new Uri(Ws + "?access_token=" + new string('b', 100))));
         await using var good = await system.ConnectAsync(token); // the control: the real token works
     }
 
@@ -27,7 +27,7 @@ public sealed class AbuseTests(ChatSystem system) : IClassFixture<ChatSystem>
         var statuses = new List<HttpStatusCode>();
         for (var batch = 0; batch < 10; batch++)
         {
-            statuses.AddRange(await Task.WhenAll(Enumerable.Range(0, 100).Select(_ => WsClient.RefusedStatusAsync(Ws))));
+            statuses.AddRange(await Task.WhenAll(Enumerable.Range(0, 100).Select(_ => ChatClient.RefusedStatusAsync(Ws))));
         }
         Assert.Equal(1000, statuses.Count(s => s == HttpStatusCode.Unauthorized));
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/healthz")).StatusCode);
@@ -47,7 +47,7 @@ public sealed class ResumeCursorTests(ChatSystem system) : IClassFixture<ChatSys
             // 21 digits and 2^64-ish are digits, but not ids ChatService can read: refused here,
             // not accepted and then closed with 1011 when the first sync is refused.
             var ws = new Uri($"ws://{system.Edge.Address.Authority}/ws?after={after}");
-            Assert.Equal(HttpStatusCode.BadRequest, await WsClient.RefusedStatusAsync(ws, $"Bearer {token}"));
+            Assert.Equal(HttpStatusCode.BadRequest, await ChatClient.RefusedStatusAsync(ws, $"Bearer {token}"));
         }
     }
 

@@ -26,14 +26,14 @@ public sealed class ChatServiceCrashTests(ChatServiceCrashSystem system) : IClas
         const int Pairs = 20, PerSender = 30;
         // One after the other: forty password hashes at once on a small CI machine would outlast
         // the sign-up deadline, and sign-up is not what this test is about.
-        var pairs = new List<(WsClient Sender, WsClient Recipient, string To)>();
+        var pairs = new List<(ChatClient Sender, ChatClient Recipient, string To)>();
         for (var p = 0; p < Pairs; p++)
         {
             var sender = await system.NewUserAsync("s");
             var recipient = await system.NewUserAsync("r");
             // The Edge's 1 s deadline is for the crash; before it, a cold ChatService may be slower.
-            pairs.Add((await WsClient.ConnectRetryingUnavailableAsync(system.Edge, sender.Token),
-                await WsClient.ConnectRetryingUnavailableAsync(system.Edge, recipient.Token), recipient.Username));
+            pairs.Add((await ChatClient.ConnectRetryingUnavailableAsync(system.Edge.Address, sender.Token),
+                await ChatClient.ConnectRetryingUnavailableAsync(system.Edge.Address, recipient.Token), recipient.Username));
         }
         var acked = new ConcurrentDictionary<int, ConcurrentBag<string>>();
         var unavailable = 0;

@@ -34,7 +34,7 @@ public sealed class UserServiceDownTests(UserServiceDownChatSystem system) : ICl
         await a.ExpectAsync("message");
 
         var ws = new Uri($"ws://{system.Edge.Address.Authority}/ws");
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, await WsClient.RefusedStatusAsync(ws, $"Bearer {carolToken}"));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, await ChatClient.RefusedStatusAsync(ws, $"Bearer {carolToken}"));
         Assert.Equal(WebSocketState.Open, a.Socket.State);
     }
 }

@@ -27,7 +27,7 @@ public sealed class CacheTrustTests(ScaleOutSystem system) : IClassFixture<Scale
         }
 
         var ws = new Uri($"ws://{system.EdgeB.Address.Authority}/ws");
-        Assert.Equal(HttpStatusCode.Unauthorized, await WsClient.RefusedStatusAsync(ws, $"Bearer {token}"));
+        Assert.Equal(HttpStatusCode.Unauthorized, await ChatClient.RefusedStatusAsync(ws, $"Bearer {token}"));
         Assert.Contains(system.EdgeB.Process.Output, line => line.Contains("fails its seal", StringComparison.Ordinal));
     }
 }

@@ -127,7 +127,7 @@ public sealed class RedisClusterFaultTests(ClusterScaleOutSystem system, ITestOu
 
     private static double Percentile(List<TimeSpan> sorted, double p) => sorted[Math.Min(sorted.Count - 1, (int)(sorted.Count * p))].TotalSeconds;
 
-    private static async Task SendUntilAsync(WsClient sender, string recipient, string name, ConcurrentDictionary<string, TimeSpan> acknowledged,
+    private static async Task SendUntilAsync(ChatClient sender, string recipient, string name, ConcurrentDictionary<string, TimeSpan> acknowledged,
         Stopwatch clock, CancellationToken stop)
     {
         for (var m = 0; !stop.IsCancellationRequested; m++)
@@ -141,7 +141,7 @@ public sealed class RedisClusterFaultTests(ClusterScaleOutSystem system, ITestOu
     }
 
     /// <summary>The messages a connection gets, with when, until every acknowledged one came after the senders stopped, or <see cref="Patience"/> passed.</summary>
-    private static async Task<List<(string Id, TimeSpan At)>> ReceiveAllAsync(WsClient connection, ConcurrentDictionary<string, TimeSpan> acknowledged,
+    private static async Task<List<(string Id, TimeSpan At)>> ReceiveAllAsync(ChatClient connection, ConcurrentDictionary<string, TimeSpan> acknowledged,
         Task sendingDone, Stopwatch clock)
     {
         var got = new List<(string Id, TimeSpan At)>();

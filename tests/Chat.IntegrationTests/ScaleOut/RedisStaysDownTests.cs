@@ -25,8 +25,8 @@ public sealed class RedisStaysDownTests(ScaleOutSystem system, ITestOutputHelper
     [Fact]
     public async Task Every_acknowledged_message_reaches_the_open_connections_on_the_other_replica_without_Redis()
     {
-        var senders = new List<WsClient>();
-        var recipients = new List<(string Name, WsClient Socket)>();
+        var senders = new List<ChatClient>();
+        var recipients = new List<(string Name, ChatClient Socket)>();
         try
         {
             for (var i = 0; i < Pairs; i++)
@@ -70,7 +70,7 @@ public sealed class RedisStaysDownTests(ScaleOutSystem system, ITestOutputHelper
         }
     }
 
-    private static async Task SendAsync(WsClient sender, string recipient, int pair, ConcurrentDictionary<string, TimeSpan> acknowledgedAt, Stopwatch clock)
+    private static async Task SendAsync(ChatClient sender, string recipient, int pair, ConcurrentDictionary<string, TimeSpan> acknowledgedAt, Stopwatch clock)
     {
         for (var m = 0; m < MessagesPerSender; m++)
         {
@@ -83,7 +83,7 @@ public sealed class RedisStaysDownTests(ScaleOutSystem system, ITestOutputHelper
     }
 
     /// <summary>The messages the recipient gets, with when, until its sender's all came or it stays silent for <see cref="Patience"/>.</summary>
-    private static async Task<List<(string Id, TimeSpan At)>> ReceiveAsync(WsClient recipient, Stopwatch clock)
+    private static async Task<List<(string Id, TimeSpan At)>> ReceiveAsync(ChatClient recipient, Stopwatch clock)
     {
         var got = new List<(string, TimeSpan)>();
         while (got.Count < MessagesPerSender)

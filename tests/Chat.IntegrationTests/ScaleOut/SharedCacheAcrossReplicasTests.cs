@@ -25,6 +25,6 @@ public sealed class SharedCacheAcrossReplicasTests(ScaleOutSystem system) : ICla
         await onB.ExpectAsync("sent");
         // A token no replica has seen cannot be checked now: proof that UserService is really away.
         var ws = new Uri($"ws://{system.EdgeB.Address.Authority}/ws");
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, await WsClient.RefusedStatusAsync(ws, $"Bearer {carolToken}"));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, await ChatClient.RefusedStatusAsync(ws, $"Bearer {carolToken}"));
     }
 }

@@ -4,12 +4,13 @@ using Chat.Edge.Caching;
 using Chat.Edge.Redis;
 using Chat.IntegrationTests.Infrastructure;
 using Microsoft.Extensions.Caching.Memory;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 
 namespace Chat.IntegrationTests.ScaleOut;
 
-/// <summary>The two-level cache (memory, then Redis) the replicas share answers through.</summary>
+/// <summary>
+/// The two-level cache (memory, then Redis) the replicas share answers through. What the shared
+/// level alone promises is <see cref="SharedCacheContract"/>'s; these are the memory level's.
+/// </summary>
 public sealed class SharedCacheTests
 {
     private sealed record Answer(string Text);
@@ -17,71 +18,11 @@ public sealed class SharedCacheTests
     // The key every replica of these tests shares, as every Edge replica of a deployment does.
     private static readonly byte[] SealKey = RandomNumberGenerator.GetBytes(CacheEntrySeal.MinKeyBytes);
 
-    private static (TieredCache<Answer> Cache, RedisConnection Connection) Replica(
-        string connectionString, byte[]? sealKey = null, TimeProvider? clock = null)
+    private static (TieredCache<Answer> Cache, RedisConnection Connection) Replica(string connectionString)
     {
-        var options = Options.Create(new RedisOptions { ConnectionString = connectionString, MaxReconnectDelay = TimeSpan.FromMilliseconds(500) });
-        var connection = new RedisConnection(options, new NodeIdentity("cache-test"), NullLogger<RedisConnection>.Instance);
-        var shared = new RedisSharedCache(connection, new RedisFailureLog(options, NullLogger<RedisFailureLog>.Instance),
-            new CacheEntrySeal(sealKey ?? SealKey), clock ?? TimeProvider.System, NullLogger<RedisSharedCache>.Instance);
+        var (shared, connection) = RedisCacheReplica.Start(connectionString, SealKey, TimeProvider.System);
         var memory = new MemoryCache(new MemoryCacheOptions());
         return (new TieredCache<Answer>(memory, shared, "test", a => a.Text, t => new Answer(t)), connection);
-    }
-
-    [Fact]
-    public async Task An_entry_written_into_Redis_by_anyone_but_an_edge_is_a_miss()
-    {
-        var redis = await RedisServer.SharedAsync();
-        var (a, connection) = Replica(redis.ConnectionString);
-        var (otherKey, otherConnection) = Replica(redis.ConnectionString, RandomNumberGenerator.GetBytes(CacheEntrySeal.MinKeyBytes));
-        using (connection)
-        using (otherConnection)
-        {
-            var db = connection.Database;
-            var far = DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeMilliseconds();
-            await db.StringSetAsync(RedisChannels.Cache("test", "plain"), "yes", TimeSpan.FromMinutes(1));
-            await db.StringSetAsync(RedisChannels.Cache("test", "made-up"), $"s1.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA.{far}.yes", TimeSpan.FromMinutes(1));
-            await a.SetAsync("genuine", new Answer("yes"), TimeSpan.FromMinutes(1));
-            var genuine = (string)(await db.StringGetAsync(RedisChannels.Cache("test", "genuine")))!;
-            await db.StringSetAsync(RedisChannels.Cache("test", "moved"), genuine, TimeSpan.FromMinutes(1));
-            await db.StringSetAsync(RedisChannels.Cache("test", "altered"), genuine[..^3] + "no!", TimeSpan.FromMinutes(1));
-
-            Assert.Null(await a.GetAsync("plain"));
-            Assert.Null(await a.GetAsync("made-up"));
-            Assert.Null(await a.GetAsync("moved")); // a genuine entry under another key
-            Assert.Null(await a.GetAsync("altered"));
-            Assert.Null(await otherKey.GetAsync("genuine")); // sealed with another key
-            var (fresh, freshConnection) = Replica(redis.ConnectionString);
-            using (freshConnection)
-            {
-                Assert.Equal("yes", (await fresh.GetAsync("genuine"))?.Text); // same key, from Redis, not memory
-            }
-        }
-    }
-
-    [Fact]
-    public async Task A_ttl_extended_in_Redis_does_not_extend_the_answer()
-    {
-        var redis = await RedisServer.SharedAsync();
-        var clock = new SettableClock(DateTimeOffset.UtcNow);
-        var (a, connection) = Replica(redis.ConnectionString, clock: clock);
-        using (connection)
-        {
-            var key = Guid.NewGuid().ToString("N");
-            await a.SetAsync(key, new Answer("yes"), TimeSpan.FromSeconds(5));
-            await connection.Database.KeyExpireAsync(RedisChannels.Cache("test", key), TimeSpan.FromHours(1));
-            var (b, connectionB) = Replica(redis.ConnectionString, clock: clock);
-            using (connectionB)
-            {
-                Assert.Equal("yes", (await b.GetAsync(key))?.Text);
-                clock.Advance(TimeSpan.FromSeconds(6));
-                var (c, connectionC) = Replica(redis.ConnectionString, clock: clock);
-                using (connectionC)
-                {
-                    Assert.Null(await c.GetAsync(key)); // Redis still has it for an hour; its seal says 5 s
-                }
-            }
-        }
     }
 
     [Theory]
