@@ -10,7 +10,7 @@ public sealed class InProcessPresenceTests : PresenceContract
     public InProcessPresenceTests()
     {
         var local = new LocalConnections();
-        _only = new PresenceReplica(new InProcessPresence(local.Registry), local);
+        _only = new PresenceReplica(new InProcessPresence(local), local);
     }
 
     protected override Task<PresenceReplica> StartReplicaAsync() => Task.FromResult(_only);

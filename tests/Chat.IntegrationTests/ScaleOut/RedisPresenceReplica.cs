@@ -32,7 +32,7 @@ public sealed class RedisPresenceReplica : IDisposable
         presenceOptions.Ttl = ttl ?? presenceOptions.Ttl;
         presenceOptions.HeartbeatInterval = presenceOptions.Ttl / 3;
         var local = new LocalConnections();
-        var presence = new RedisPresence(connection, node, local.Registry, Options.Create(presenceOptions),
+        var presence = new RedisPresence(connection, node, local, Options.Create(presenceOptions),
             new RedisFailureLog(redisOptions, NullLogger<RedisFailureLog>.Instance));
         return new RedisPresenceReplica(presence, connection, local);
     }
