@@ -62,6 +62,7 @@ public sealed class ConnectionWriterTests : IDisposable
         var stream = new ScriptedStream(writer, holdCatchUp: true);
         writer.Enqueue(Frame("queued before the start"), "answer");
         writer.Start(stream);
+        await stream.CatchUpStarted.WaitAsync(Bound);
         writer.Enqueue(Frame("queued during the catch-up"), "answer");
         writer.Enqueue(BusEvent.ForTyping("bob", "amy", null));
 
@@ -198,6 +199,9 @@ public sealed class ConnectionWriterTests : IDisposable
     private sealed class ScriptedStream(ConnectionWriter writer, bool holdCatchUp = false) : IMessageStream
     {
         private readonly TaskCompletionSource<string[]> _stored = NewStored(holdCatchUp);
+        private readonly TaskCompletionSource _catchUpStarted = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task CatchUpStarted => _catchUpStarted.Task;
 
         public bool ClosingCalled { get; private set; }
 
@@ -205,6 +209,7 @@ public sealed class ConnectionWriterTests : IDisposable
 
         public async Task CatchUpOnConnectAsync(CancellationToken stop)
         {
+            _catchUpStarted.TrySetResult();
             foreach (var frame in await _stored.Task.WaitAsync(stop))
             {
                 await writer.WriteAsync(Frame(frame));
