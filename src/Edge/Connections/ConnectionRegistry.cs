@@ -20,9 +20,12 @@ public sealed class ConnectionRegistry : ILocalDelivery, ILocalUsers
     // closed as it joins, or it would be left for Kestrel to drop without a close frame.
     private CloseRequest? _closedWith;
 
+    // Kept on add and remove: reading it must not walk every user (it is logged on every connect).
+    private int _connectionCount;
+
     public int UserCount => _users.Count;
 
-    public int ConnectionCount => _users.Values.Sum(u => u.Connections.Length);
+    public int ConnectionCount => Volatile.Read(ref _connectionCount);
 
     /// <summary>Adds a connection; true when it is the user's first on this replica.</summary>
     public bool Add(ChatConnection connection)
@@ -40,6 +43,7 @@ public sealed class ConnectionRegistry : ILocalDelivery, ILocalUsers
                 user.Connections = [.. user.Connections, connection];
                 first = user.Connections.Length == 1;
             }
+            Interlocked.Increment(ref _connectionCount);
             CloseIfClosedAll(connection);
             return first;
         }
@@ -71,6 +75,7 @@ public sealed class ConnectionRegistry : ILocalDelivery, ILocalUsers
                 return false;
             }
             user.Connections = remaining;
+            Interlocked.Decrement(ref _connectionCount);
             if (remaining.Length > 0)
             {
                 return false;
