@@ -104,7 +104,9 @@ internal static class PostgresMessageWriter
                     "INSERT INTO inbox_entries (username, message_id) SELECT u, $2 FROM unnest($1) AS u",
                     TextArray(message.Receivers), Bigint(id)));
                 write.BatchCommands.Add(Command(
-                    "UPDATE conversations SET last_activity = $2 WHERE conversation = $1",
+                    // group_id IS NOT NULL: the predicate of conversations_group, without which
+                    // the planner cannot use it and scans every user's conversations.
+                    "UPDATE conversations SET last_activity = $2 WHERE conversation = $1 AND group_id IS NOT NULL",
                     Text(message.Conversation), Bigint(id)));
             }
             await write.ExecuteNonQueryAsync(cancellationToken);
