@@ -92,11 +92,9 @@ internal static class PostgresMessageWriter
             if (message.GroupId is null)
             {
                 // Each side's entry in their conversation list (one entry for a note to self).
-                var rows = message.Sender == message.Recipient ? "($1, $3, $2, $4)" : "($1, $3, $2, $4), ($2, $3, $1, $4)";
-                write.BatchCommands.Add(Command(
-                    $"INSERT INTO conversations (username, conversation, peer, last_activity) VALUES {rows} "
-                    + "ON CONFLICT (username, conversation) DO UPDATE SET last_activity = EXCLUDED.last_activity",
-                    Text(message.Sender), Text(message.Recipient!), Text(message.Conversation), Bigint(id)));
+                string[] owners = message.Sender == message.Recipient ? [message.Sender] : [message.Sender, message.Recipient!];
+                Conversations.AddMoves(write, owners, [.. owners.Select(_ => message.Conversation)],
+                    [.. owners.Select(o => o == message.Sender ? message.Recipient! : message.Sender)], [.. owners.Select(_ => id)]);
             }
             else
             {
