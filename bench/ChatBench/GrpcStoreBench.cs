@@ -1,6 +1,8 @@
 using Chat.Contracts.Chat.V1;
 using Grpc.Core;
 using Grpc.Net.Client;
+// Aliased: with ChatService referenced (the store profile), Chat.ChatService is also a namespace.
+using ChatServiceClient = Chat.Contracts.Chat.V1.ChatService.ChatServiceClient;
 
 namespace Chat.Bench;
 
@@ -10,7 +12,7 @@ internal static class GrpcStoreBench
     public static async Task<LoadResult> RunAsync(string scenario, Uri address, int concurrency, TimeSpan duration)
     {
         using var channel = GrpcChannel.ForAddress(address);
-        var client = new ChatService.ChatServiceClient(channel);
+        var client = new ChatServiceClient(channel);
         return await LoadRunner.RunAsync(scenario, concurrency, duration, async (worker, i) =>
         {
             await client.StoreMessageAsync(

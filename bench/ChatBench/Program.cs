@@ -2,6 +2,14 @@ using System.Globalization;
 using Chat.Bench;
 using Npgsql;
 
+// Usage: Chat.Bench profile "CONNECTION STRING" MESSAGES — where a stored message goes (issue 22);
+// bench/store-profile.sh starts the server it needs and runs it.
+if (args.Length > 0 && args[0] == "profile")
+{
+    await StoreProfile.RunAsync(args[1], args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 10_000);
+    return;
+}
+
 // Usage: dotnet run -c Release --project bench/ChatBench -- "Host=127.0.0.1;Port=5432;Username=postgres" [seconds]
 // The connection string names a server (and a user that may create databases); each scenario
 // gets a fresh database on it. Run against a server with fsync on: commits are what is measured.

@@ -194,4 +194,35 @@ public abstract class ConversationStoreContract
         Assert.Equal((alice, 1L, direct[1]), (page2.Conversations.Single().Peer, page2.Conversations.Single().Unread, page2.Conversations.Single().ReadUpTo));
         Assert.Null(page2.NextPage);
     }
+
+    [SkippableFact]
+    public async Task The_list_pages_every_conversation_once_most_recent_first_and_a_new_message_moves_its_own_to_the_top()
+    {
+        var (messages, groups) = await StoresAsync();
+        var me = User("me");
+        var peers = Enumerable.Range(0, 7).Select(i => User($"p{i}")).ToList();
+        foreach (var peer in peers)
+        {
+            await messages.StoreAsync(new NewMessage(peer, me, "hello", null), Timeout);
+        }
+        var group = await groups.CreateGroupAsync(peers[0], "team", [me], MaxMembers, Timeout);
+        // An older conversation comes back to life: it goes first, ahead of the group joined since.
+        await messages.StoreAsync(new NewMessage(me, peers[2], "again", null), Timeout);
+
+        var listed = new List<ConversationEntry>();
+        string? page = null;
+        do
+        {
+            var next = await groups.ListConversationsAsync(me, 3, page, Timeout);
+            Assert.True(next.Conversations.Count <= 3);
+            listed.AddRange(next.Conversations);
+            page = next.NextPage;
+        }
+        while (page is not null);
+
+        string?[] expected = [peers[2], null, peers[6], peers[5], peers[4], peers[3], peers[1], peers[0]];
+        Assert.Equal(expected, listed.Select(c => c.Peer));
+        Assert.Equal(group.Id, listed[1].GroupId);
+        Assert.Equal("again", listed[0].LastMessage!.Text);
+    }
 }

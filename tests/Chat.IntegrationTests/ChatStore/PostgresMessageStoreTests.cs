@@ -37,6 +37,6 @@ public sealed class PostgresMessageStoreTests : MessageStoreContract, IAsyncLife
         await again.InitializeAsync(CancellationToken.None);
 
         await using var command = _dataSource!.CreateCommand("SELECT count(*) FROM schema_migrations");
-        Assert.Equal(2L, await command.ExecuteScalarAsync());
+        Assert.Equal(3L, await command.ExecuteScalarAsync());
     }
 }

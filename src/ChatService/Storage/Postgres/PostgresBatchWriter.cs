@@ -83,13 +83,10 @@ internal static class PostgresBatchWriter
                 .GroupBy(x => (x.User, x.Peer))
                 .Select(g => (g.Key.User, g.Key.Peer, Id: g.Max(x => x.Id)))
                 .ToList();
-            write.BatchCommands.Add(Command(
-                "INSERT INTO conversations (username, conversation, peer, last_activity) SELECT * FROM unnest($1, $2, $3, $4) "
-                + "ON CONFLICT (username, conversation) DO UPDATE SET last_activity = GREATEST(conversations.last_activity, EXCLUDED.last_activity)",
-                TextArray([.. latest.Select(x => x.User)]),
-                TextArray([.. latest.Select(x => Messages.ConversationKey.Direct(x.User, x.Peer))]),
-                TextArray([.. latest.Select(x => x.Peer)]),
-                BigintArray([.. latest.Select(x => x.Id)])));
+            string[] owners = [.. latest.Select(x => x.User)];
+            string[] keys = [.. latest.Select(x => Messages.ConversationKey.Direct(x.User, x.Peer))];
+            long[] activity = [.. latest.Select(x => x.Id)];
+            Conversations.AddMoves(write, owners, keys, [.. latest.Select(x => x.Peer)], activity);
             await write.ExecuteNonQueryAsync(cancellationToken);
         }
         await transaction.CommitAsync(cancellationToken);

@@ -183,14 +183,19 @@ public sealed class PostgresConversationStore(PostgresDatabase database, TimePro
                        AND (c.group_id IS NULL
                             OR EXISTS (SELECT 1 FROM inbox_entries e WHERE e.username = c.username AND e.message_id = m.id))),
                     last.*
-                FROM conversations c
+                FROM (
+                    -- The user's rows by primary key, sorted here: no index follows last_activity,
+                    -- which every message moves (schema step 3). The page is cut before the joins.
+                    SELECT * FROM conversations
+                    WHERE username = $1 AND (last_activity, conversation) < ($2, $3)
+                    ORDER BY last_activity DESC, conversation DESC
+                    LIMIT $4
+                ) c
                 LEFT JOIN groups g ON g.id = c.group_id
                 LEFT JOIN LATERAL (
                     SELECT {MessageColumns} FROM messages m WHERE m.conversation = c.conversation ORDER BY m.id DESC LIMIT 1
                 ) last ON true
-                WHERE c.username = $1 AND (c.last_activity, c.conversation) < ($2, $3)
                 ORDER BY c.last_activity DESC, c.conversation DESC
-                LIMIT $4
                 """, c);
             command.Parameters.Add(Text(user));
             command.Parameters.Add(Bigint(activity));

@@ -92,11 +92,9 @@ internal static class PostgresMessageWriter
             if (message.GroupId is null)
             {
                 // Each side's entry in their conversation list (one entry for a note to self).
-                var rows = message.Sender == message.Recipient ? "($1, $3, $2, $4)" : "($1, $3, $2, $4), ($2, $3, $1, $4)";
-                write.BatchCommands.Add(Command(
-                    $"INSERT INTO conversations (username, conversation, peer, last_activity) VALUES {rows} "
-                    + "ON CONFLICT (username, conversation) DO UPDATE SET last_activity = EXCLUDED.last_activity",
-                    Text(message.Sender), Text(message.Recipient!), Text(message.Conversation), Bigint(id)));
+                string[] owners = message.Sender == message.Recipient ? [message.Sender] : [message.Sender, message.Recipient!];
+                Conversations.AddMoves(write, owners, [.. owners.Select(_ => message.Conversation)],
+                    [.. owners.Select(o => o == message.Sender ? message.Recipient! : message.Sender)], [.. owners.Select(_ => id)]);
             }
             else
             {
@@ -104,7 +102,9 @@ internal static class PostgresMessageWriter
                     "INSERT INTO inbox_entries (username, message_id) SELECT u, $2 FROM unnest($1) AS u",
                     TextArray(message.Receivers), Bigint(id)));
                 write.BatchCommands.Add(Command(
-                    "UPDATE conversations SET last_activity = $2 WHERE conversation = $1",
+                    // group_id IS NOT NULL: the predicate of conversations_group, without which
+                    // the planner cannot use it and scans every user's conversations.
+                    "UPDATE conversations SET last_activity = $2 WHERE conversation = $1 AND group_id IS NOT NULL",
                     Text(message.Conversation), Bigint(id)));
             }
             await write.ExecuteNonQueryAsync(cancellationToken);

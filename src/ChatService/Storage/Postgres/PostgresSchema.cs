@@ -96,16 +96,31 @@ internal static class PostgresSchema
             ) sides
             GROUP BY username, conversation, peer;
             """),
+        (3, """
+            -- Issue 22. Every message moved two rows of conversations_recent (both sides'
+            -- last_activity): two index entries per message, a non-HOT update of each row (so one
+            -- more entry in the primary key), and a third of the store's WAL. The list reads one
+            -- user's rows by the primary key and sorts them instead (a user has tens to hundreds).
+            DROP INDEX conversations_recent;
+            -- Room on every page for a row's next version, so that an update stays on its page
+            -- (HOT: no index entry at all). Applies to pages filled from now on.
+            ALTER TABLE conversations SET (fillfactor = 70);
+            ALTER TABLE inbox_heads SET (fillfactor = 70);
+            """),
     ];
 
-    public static async Task ApplyAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    public static Task ApplyAsync(NpgsqlConnection connection, CancellationToken cancellationToken) =>
+        ApplyAsync(connection, int.MaxValue, cancellationToken);
+
+    /// <summary>The steps up to <paramref name="through"/> only: a database as an older release left it (tests).</summary>
+    public static async Task ApplyAsync(NpgsqlConnection connection, int through, CancellationToken cancellationToken)
     {
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await ExecuteAsync(connection, $"SELECT pg_advisory_xact_lock({MigrationLock})", cancellationToken);
         await ExecuteAsync(connection, "CREATE TABLE IF NOT EXISTS schema_migrations (version int PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())", cancellationToken);
         await using var current = new NpgsqlCommand("SELECT COALESCE(max(version), 0) FROM schema_migrations", connection);
         var applied = (int)(await current.ExecuteScalarAsync(cancellationToken))!;
-        foreach (var (version, sql) in Steps.Where(s => s.Version > applied))
+        foreach (var (version, sql) in Steps.Where(s => s.Version > applied && s.Version <= through))
         {
             await ExecuteAsync(connection, sql, cancellationToken);
             await using var record = new NpgsqlCommand("INSERT INTO schema_migrations (version) VALUES ($1)", connection);
