@@ -133,7 +133,8 @@ public sealed class BearerAuthenticationTests(ChatSystem system) : IClassFixture
     private static string Resigned(string live, string pem, DateTime notBefore, DateTime expires)
     {
         var claims = new JsonWebToken(live);
-        using var key = ECDsa.Create();
+        // Not disposed: the library caches a signer per key (by its material), which would outlive it.
+        var key = ECDsa.Create();
         key.ImportFromPem(pem);
         return new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(new SecurityTokenDescriptor
         {
