@@ -3,7 +3,7 @@ using Chat.Edge.Auth;
 
 namespace Chat.RelayEdge;
 
-/// <summary>The user is whoever <c>?user=</c> says.</summary>
+/// <summary>The user is whoever <c>?user=</c> says (the Edge's Bearer scheme asks this for every request that needs a user).</summary>
 public sealed partial class RelayAuthenticator : IConnectionAuthenticator
 {
     public ValueTask<TokenCheck> AuthenticateAsync(HttpContext http) =>

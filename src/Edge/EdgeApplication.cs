@@ -1,3 +1,4 @@
+using Chat.Edge.Auth;
 using Chat.Edge.Connections;
 using Chat.Edge.Http;
 using Chat.Edge.Presence;
@@ -30,6 +31,7 @@ public static class EdgeApplication
         builder.AddConsulDiscovery();
         builder.AddRealtime();
         (addMessagePath ?? AddStoredMessagePath)(builder);
+        builder.Services.AddEdgeAuthentication();
         builder.AddScaleOut();
         builder.Services.AddProblemDetails();
         return builder;
@@ -43,6 +45,8 @@ public static class EdgeApplication
         app.UseStatusCodePages();
         app.UseCanonicalPaths();
         app.UseStorableRequestText();
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.MapDefaultEndpoints();
         app.MapAccountApi();
         app.MapSessionApi();

@@ -66,7 +66,7 @@ public static class RealtimeExtensions
     public static WebApplication MapRealtime(this WebApplication app)
     {
         app.UseWebSockets();
-        app.MapGet("/ws", WebSocketEndpoint.HandleAsync);
+        app.MapGet("/ws", WebSocketEndpoint.HandleAsync).RequireAuthorization().AllowAccessTokenInQuery();
         return app;
     }
 }

@@ -10,6 +10,11 @@ public static class Problems
             detail: "A valid bearer token is required (Authorization: Bearer TOKEN).");
     }
 
+    /// <summary>An authenticated user the endpoint's policy refuses (no policy refuses one today).</summary>
+    public static IResult Forbidden() =>
+        Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden",
+            detail: "This token does not allow this request.");
+
     public static IResult UserServiceUnavailable() =>
         Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Service Unavailable",
             detail: "Tokens cannot be checked right now; try again shortly.");

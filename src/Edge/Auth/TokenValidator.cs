@@ -91,13 +91,3 @@ public sealed partial class TokenValidator(UserService.UserServiceClient users, 
     [LoggerMessage(EventId = 101, Level = LogLevel.Warning, Message = "Token validation unavailable: UserService answered {Status}")]
     private static partial void LogUnavailable(ILogger logger, StatusCode status);
 }
-
-/// <summary>A user proven by a valid token of one of their sessions.</summary>
-public sealed record AuthenticatedUser(string Id, string Username, DateTime ExpiresAt, string SessionId);
-
-/// <summary>The outcome of checking a token: a user, invalid, or unknown because UserService is down.</summary>
-public sealed record TokenCheck(AuthenticatedUser? User, bool Unavailable)
-{
-    public static readonly TokenCheck Invalid = new(null, false);
-    public static readonly TokenCheck ServiceUnavailable = new(null, true);
-}

@@ -9,16 +9,16 @@ using Microsoft.Extensions.Options;
 namespace Chat.Edge.Connections;
 
 /// <summary>
-/// <c>GET /ws</c>: authenticates before the upgrade (401 without a valid token, 503 when tokens
-/// cannot be checked), fixes where the connection's stream starts (the user's delivery mark, or
-/// <c>?after</c>), then runs the connection: joined to the registry and the bus before its
-/// catch-up, so no live message slips between catch-up and live delivery.
+/// <c>GET /ws</c>: its user is proven before the upgrade (<c>RequireAuthorization</c>: 401 without
+/// a valid token, 503 when tokens cannot be checked); the endpoint fixes where the connection's
+/// stream starts (the user's delivery mark, or <c>?after</c>), then runs the connection: joined
+/// to the registry and the bus before its catch-up, so no live message slips between catch-up
+/// and live delivery.
 /// </summary>
 public static partial class WebSocketEndpoint
 {
     public static async Task<IResult> HandleAsync(
         HttpContext http,
-        IConnectionAuthenticator authenticator,
         ConnectionRegistry registry,
         IMessageBus bus,
         IPresence presence,
@@ -45,11 +45,7 @@ public static partial class WebSocketEndpoint
             return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Service Unavailable",
                 detail: "This replica is shutting down; connect again.");
         }
-        var check = await authenticator.AuthenticateAsync(http);
-        if (check.User is not { } user)
-        {
-            return check.Unavailable ? Problems.UserServiceUnavailable() : Problems.Unauthenticated(http);
-        }
+        var user = http.User.ToAuthenticatedUser();
         // Checked as ChatService checks a cursor (before the upgrade: a refused sync later would
         // be a 1011 close), and written in the ids' fixed width, since ids compare as strings.
         var query = http.Request.Query["after"].ToString();

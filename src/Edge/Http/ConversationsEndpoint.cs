@@ -16,7 +16,7 @@ public static class ConversationsEndpoint
 {
     public static WebApplication MapConversations(this WebApplication app)
     {
-        app.MapGet("/api/conversations", HandleAsync).RequireBearerUser();
+        app.MapGet("/api/conversations", HandleAsync).RequireAuthorization();
         return app;
     }
 
@@ -25,7 +25,7 @@ public static class ConversationsEndpoint
         try
         {
             var answer = await chat.ListConversationsAsync(
-                new ListConversationsRequest { User = http.User().Username, Limit = Math.Clamp(limit ?? 50, 1, 200), Page = page ?? "" },
+                new ListConversationsRequest { User = http.User.ToAuthenticatedUser().Username, Limit = Math.Clamp(limit ?? 50, 1, 200), Page = page ?? "" },
                 deadline: calls.Value.Deadline(), cancellationToken: http.RequestAborted);
             return Results.Json(new
             {

@@ -18,17 +18,17 @@ public static class GroupEndpoints
 {
     public static WebApplication MapGroupApi(this WebApplication app)
     {
-        var groups = app.MapGroup("/api/groups");
-        groups.MapPost("", CreateAsync).RequireBearerUser();
-        groups.MapGet("", ListAsync).RequireBearerUser();
-        groups.MapPost("/{id}/members", AddMemberAsync).RequireBearerUser();
-        groups.MapDelete("/{id}/members/{username}", RemoveMemberAsync).RequireBearerUser();
+        var groups = app.MapGroup("/api/groups").RequireAuthorization();
+        groups.MapPost("", CreateAsync);
+        groups.MapGet("", ListAsync);
+        groups.MapPost("/{id}/members", AddMemberAsync);
+        groups.MapDelete("/{id}/members/{username}", RemoveMemberAsync);
         return app;
     }
 
     private static async Task<IResult> CreateAsync(HttpContext http, [FromServices] ChatService.ChatServiceClient chat, IOptions<ServiceCallOptions> calls)
     {
-        var user = http.User();
+        var user = http.User.ToAuthenticatedUser();
         var body = await ReadJsonAsync(http);
         if (body is not { ValueKind: JsonValueKind.Object } root
             || !root.TryGetProperty("name", out var nameElement) || nameElement.ValueKind != JsonValueKind.String
@@ -59,7 +59,7 @@ public static class GroupEndpoints
     private static Task<IResult> ListAsync(HttpContext http, [FromServices] ChatService.ChatServiceClient chat, IOptions<ServiceCallOptions> calls) =>
         CallAsync(async () =>
         {
-            var mine = await chat.ListGroupsAsync(new ListGroupsRequest { User = http.User().Username }, deadline: calls.Value.Deadline(), cancellationToken: http.RequestAborted);
+            var mine = await chat.ListGroupsAsync(new ListGroupsRequest { User = http.User.ToAuthenticatedUser().Username }, deadline: calls.Value.Deadline(), cancellationToken: http.RequestAborted);
             return Results.Json(new { groups = mine.Groups.Select(GroupJson.Of) });
         });
 
@@ -76,7 +76,7 @@ public static class GroupEndpoints
         }
         return await CallAsync(async () =>
         {
-            await chat.AddGroupMemberAsync(new AddGroupMemberRequest { User = http.User().Username, GroupId = id, Username = username },
+            await chat.AddGroupMemberAsync(new AddGroupMemberRequest { User = http.User.ToAuthenticatedUser().Username, GroupId = id, Username = username },
                 deadline: calls.Value.Deadline(), cancellationToken: http.RequestAborted);
             return Results.NoContent();
         });
@@ -87,7 +87,7 @@ public static class GroupEndpoints
             ? Task.FromResult(Problem(StatusCodes.Status404NotFound, "No user can have that name (3-32 of a-z 0-9 _ . -)."))
             : CallAsync(async () =>
         {
-            await chat.RemoveGroupMemberAsync(new RemoveGroupMemberRequest { User = http.User().Username, GroupId = id, Username = UsernameRules.Normalize(username) },
+            await chat.RemoveGroupMemberAsync(new RemoveGroupMemberRequest { User = http.User.ToAuthenticatedUser().Username, GroupId = id, Username = UsernameRules.Normalize(username) },
                 deadline: calls.Value.Deadline(), cancellationToken: http.RequestAborted);
             return Results.NoContent();
         });

@@ -18,7 +18,7 @@ public static class HistoryEndpoint
 {
     public static WebApplication MapMessageHistory(this WebApplication app)
     {
-        app.MapGet("/api/messages", HandleAsync).RequireBearerUser();
+        app.MapGet("/api/messages", HandleAsync).RequireAuthorization();
         return app;
     }
 
@@ -32,7 +32,7 @@ public static class HistoryEndpoint
         string? before,
         string? limit)
     {
-        var user = http.User();
+        var user = http.User.ToAuthenticatedUser();
         if (string.IsNullOrEmpty(with) == string.IsNullOrEmpty(group))
         {
             return BadRequest("Name exactly one of `with` (a username) and `group` (a group id).");

@@ -1,5 +1,4 @@
 using Chat.Contracts;
-using Chat.Edge.Auth;
 using Chat.Edge.Messaging;
 using Chat.Edge.Presence;
 using Chat.Edge.Protocol;
@@ -18,7 +17,7 @@ public static class PresenceEndpoint
 
     public static WebApplication MapPresence(this WebApplication app)
     {
-        app.MapGet("/api/presence", HandleAsync).RequireBearerUser();
+        app.MapGet("/api/presence", HandleAsync).RequireAuthorization();
         return app;
     }
 

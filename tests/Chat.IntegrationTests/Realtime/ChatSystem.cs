@@ -19,6 +19,9 @@ public class ChatSystem : IAsyncLifetime
     public ServiceProcess Chat { get; private set; } = null!;
     public ServiceProcess Edge { get; private set; } = null!;
 
+    /// <summary>The PEM file of UserService's token signing key (UserService writes it at start).</summary>
+    public string SigningKeyFile { get; private set; } = "";
+
     /// <summary>Extra UserService settings (e.g. a short token lifetime), set before start.</summary>
     public Dictionary<string, string?> UserSettings { get; } = [];
 
@@ -33,11 +36,11 @@ public class ChatSystem : IAsyncLifetime
         var postgres = await PostgresServer.SharedAsync();
         var usersDb = await postgres.CreateDatabaseAsync("users");
         var messagesDb = await postgres.CreateDatabaseAsync("messages");
-        var keyFolder = TestRun.NewFolder("jwt");
+        SigningKeyFile = Path.Combine(TestRun.NewFolder("jwt"), "signing-key.pem");
         var userSettings = new Dictionary<string, string?>(UserSettings)
         {
             ["ConnectionStrings__Users"] = usersDb,
-            ["Jwt__SigningKeyFile"] = Path.Combine(keyFolder, "signing-key.pem"),
+            ["Jwt__SigningKeyFile"] = SigningKeyFile,
         };
         // Both start at once: ChatService asks UserService only when a call names a user.
         var usersPort = FreePort.Next();

@@ -1,5 +1,7 @@
 using System.Net;
 using System.Net.WebSockets;
+using System.Text.Json;
+using Chat.IntegrationTests.Infrastructure;
 using Chat.IntegrationTests.Realtime;
 
 namespace Chat.IntegrationTests.Reliability;
@@ -10,7 +12,7 @@ public sealed class UserServiceDownChatSystem : ChatSystem;
 public sealed class UserServiceDownTests(UserServiceDownChatSystem system) : IClassFixture<UserServiceDownChatSystem>
 {
     [Fact]
-    public async Task Existing_connections_keep_chatting_and_new_ones_get_503_not_401()
+    public async Task Existing_connections_keep_chatting_and_new_connections_and_api_requests_get_503_not_401()
     {
         var (alice, aliceToken) = await system.NewUserAsync("alice");
         var (bob, bobToken) = await system.NewUserAsync("bob");
@@ -35,6 +37,20 @@ public sealed class UserServiceDownTests(UserServiceDownChatSystem system) : ICl
 
         var ws = new Uri($"ws://{system.Edge.Address.Authority}/ws");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, await ChatClient.RefusedStatusAsync(ws, $"Bearer {carolToken}"));
+        AssertTokensUncheckable(await RawHttp.SendAsync(system.Edge.Address, "GET", "/ws", headers:
+            ["Upgrade: websocket", "Connection: Upgrade", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==", "Sec-WebSocket-Version: 13", $"Authorization: Bearer {carolToken}"]));
+        AssertTokensUncheckable(await RawHttp.SendAsync(system.Edge.Address, "GET", "/api/conversations", headers: [$"Authorization: Bearer {carolToken}"]));
         Assert.Equal(WebSocketState.Open, a.Socket.State);
+    }
+
+    /// <summary>The 503 of a token UserService cannot check: no challenge, since the token may be valid.</summary>
+    private static void AssertTokensUncheckable(RawHttp.Answer answer)
+    {
+        Assert.Equal(503, answer.Status);
+        Assert.Null(answer.Header("WWW-Authenticate"));
+        Assert.StartsWith("application/problem+json", answer.Header("Content-Type"), StringComparison.Ordinal);
+        using var problem = JsonDocument.Parse(answer.Body);
+        Assert.Equal(503, problem.RootElement.GetProperty("status").GetInt32());
+        Assert.Equal("Tokens cannot be checked right now; try again shortly.", problem.RootElement.GetProperty("detail").GetString());
     }
 }
