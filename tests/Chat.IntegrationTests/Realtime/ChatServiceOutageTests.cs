@@ -8,7 +8,7 @@ public sealed class OutageChatSystem : ChatSystem
 {
     public OutageChatSystem()
     {
-        EdgeSettings["Realtime__CallTimeout"] = "00:00:01";
+        EdgeSettings["Services__CallTimeout"] = "00:00:01";
     }
 }
 

@@ -10,7 +10,7 @@ public sealed class ChatServiceCrashSystem : ChatSystem
 {
     public ChatServiceCrashSystem()
     {
-        EdgeSettings["Realtime__CallTimeout"] = "00:00:01";
+        EdgeSettings["Services__CallTimeout"] = "00:00:01";
     }
 }
 
