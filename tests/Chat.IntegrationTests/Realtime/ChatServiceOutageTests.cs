@@ -8,7 +8,7 @@ public sealed class OutageChatSystem : ChatSystem
 {
     public OutageChatSystem()
     {
-        EdgeSettings["Services__CallTimeout"] = "00:00:01";
+        EdgeSettings["Services__CallTimeout"] = "00:00:02";
     }
 }
 
@@ -21,7 +21,7 @@ public sealed class ChatServiceOutageTests(OutageChatSystem system) : IClassFixt
     {
         var (_, aliceToken) = await system.NewUserAsync("alice");
         var (bob, bobToken) = await system.NewUserAsync("bob");
-        // A 503 before ChatService is warm is the contract's "try again" (this system's calls have 1 s).
+        // A 503 before ChatService is warm is the contract's "try again" (this system's calls have 2 s).
         await using var a = await WsClient.ConnectRetryingUnavailableAsync(system.Edge, aliceToken);
         await using var b = await WsClient.ConnectRetryingUnavailableAsync(system.Edge, bobToken);
         await a.SendTextAsync($"{bob} before");

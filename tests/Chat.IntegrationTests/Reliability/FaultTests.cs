@@ -10,7 +10,7 @@ public sealed class ChatServiceCrashSystem : ChatSystem
 {
     public ChatServiceCrashSystem()
     {
-        EdgeSettings["Services__CallTimeout"] = "00:00:01";
+        EdgeSettings["Services__CallTimeout"] = "00:00:02";
     }
 }
 
@@ -30,7 +30,7 @@ public sealed class ChatServiceCrashTests(ChatServiceCrashSystem system) : IClas
         {
             var sender = await system.NewUserAsync("s");
             var recipient = await system.NewUserAsync("r");
-            // The Edge's 1 s deadline is for the crash; before it, a cold ChatService may be slower.
+            // The Edge's 2 s deadline is for the crash; before it, a cold ChatService may be slower.
             pairs.Add((await WsClient.ConnectRetryingUnavailableAsync(system.Edge, sender.Token),
                 await WsClient.ConnectRetryingUnavailableAsync(system.Edge, recipient.Token), recipient.Username));
         }
