@@ -82,7 +82,7 @@ public class ChatSystem : IAsyncLifetime
     {
         var username = $"{prefix}{Guid.NewGuid():N}"[..20];
         // Straight to UserService, with a deadline of its own: a password hash on a loaded CI
-        // machine can outlast the Edge's call deadline (2 s in the systems that kill ChatService),
+        // machine can outlast the Edge's call deadline (3 s in the systems that kill ChatService),
         // and sign-up is not what these tests are about (Accounts/ tests the Edge's API).
         using var channel = GrpcChannel.ForAddress(Users.Address);
         var users = new Contracts.User.V1.UserService.UserServiceClient(channel);

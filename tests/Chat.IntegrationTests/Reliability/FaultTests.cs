@@ -10,7 +10,9 @@ public sealed class ChatServiceCrashSystem : ChatSystem
 {
     public ChatServiceCrashSystem()
     {
-        EdgeSettings["Services__CallTimeout"] = "00:00:02";
+        // Short calls, so the outage shows soon; as long as the three 1 s attempts a store had
+        // before its retries moved into the call (IdempotentRetries), whose one deadline they share.
+        EdgeSettings["Services__CallTimeout"] = "00:00:03";
     }
 }
 
@@ -30,7 +32,7 @@ public sealed class ChatServiceCrashTests(ChatServiceCrashSystem system) : IClas
         {
             var sender = await system.NewUserAsync("s");
             var recipient = await system.NewUserAsync("r");
-            // The Edge's 2 s deadline is for the crash; before it, a cold ChatService may be slower.
+            // The Edge's 3 s deadline is for the crash; before it, a cold ChatService may be slower.
             pairs.Add((await WsClient.ConnectRetryingUnavailableAsync(system.Edge, sender.Token),
                 await WsClient.ConnectRetryingUnavailableAsync(system.Edge, recipient.Token), recipient.Username));
         }
