@@ -35,6 +35,11 @@ public sealed class ClientFrameParser
             return new InvalidFrame(ErrorCodes.InvalidFrame, "expected `RECEIVER text` or a JSON object");
         }
         var receiver = Encoding.UTF8.GetString(utf8[..space]);
+        if (!StorableText.IsStorable(receiver))
+        {
+            // As `to` in the JSON form (found by the fuzz test's round trip): any field, not only the text.
+            return new InvalidFrame(ErrorCodes.InvalidFrame, $"the receiver {StorableText.Rule}");
+        }
         var text = utf8[(space + 1)..];
         return Send(receiver, group: null, text, clientId: null);
     }

@@ -1,5 +1,6 @@
 using System.Text;
 using Chat.Contracts.Chat.V1;
+using Chat.IntegrationTests.Infrastructure;
 using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Health.V1;
@@ -326,13 +327,9 @@ public sealed class ChatServiceGrpcTests(ChatServiceHost host) : IClassFixture<C
     /// <summary>The server cancels its query when the deadline passes; only then may the lock go.</summary>
     private static async Task WaitUntilNobodyWaitsForALockAsync(NpgsqlConnection connection)
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
         await using var waiting = new NpgsqlCommand(
             "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'", connection);
-        while ((long)(await waiting.ExecuteScalarAsync(timeout.Token))! > 0)
-        {
-            await Task.Delay(50, timeout.Token);
-        }
+        await Eventually.TrueAsync(async () => (long)(await waiting.ExecuteScalarAsync())! == 0, "no query waiting for a lock", TimeSpan.FromSeconds(15));
     }
 
     [Fact]

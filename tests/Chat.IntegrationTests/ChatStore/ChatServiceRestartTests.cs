@@ -89,17 +89,6 @@ public sealed class ChatServiceRestartTests
     /// <summary>Recovery is expected within 30 s; the test fails with the last error otherwise.</summary>
     private static async Task<T> RetryUntilOkAsync<T>(Func<Task<T>> call)
     {
-        var giveUp = DateTime.UtcNow.AddSeconds(30);
-        while (true)
-        {
-            try
-            {
-                return await call();
-            }
-            catch (RpcException e) when (e.StatusCode == StatusCode.Unavailable && DateTime.UtcNow < giveUp)
-            {
-                await Task.Delay(200);
-            }
-        }
+        return await Eventually.SucceedsAsync(call, e => e is RpcException { StatusCode: StatusCode.Unavailable }, TimeSpan.FromSeconds(30));
     }
 }

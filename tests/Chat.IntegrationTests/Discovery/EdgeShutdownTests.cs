@@ -23,7 +23,7 @@ public sealed class EdgeShutdownTests
             ["Consul__Address"] = consul.Address.ToString(),
         });
         var id = $"edge-127.0.0.1-{edge.Address.Port}";
-        await ConsulDiscoveryTests.Eventually(() => consul.ServiceIds.Contains(id));
+        await Eventually.TrueAsync(() => consul.ServiceIds.Contains(id), $"{id} registered");
         using var socket = new ClientWebSocket();
         await socket.ConnectAsync(new Uri($"ws://{edge.Address.Authority}/ws?user=alice"), CancellationToken.None);
         var deregistered = consul.Deregistration(id);
@@ -49,7 +49,7 @@ public sealed class EdgeShutdownTests
             ["Consul__Address"] = consul.Address.ToString(),
         });
         var id = $"edge-127.0.0.1-{edge.Address.Port}";
-        await ConsulDiscoveryTests.Eventually(() => consul.ServiceIds.Contains(id));
+        await Eventually.TrueAsync(() => consul.ServiceIds.Contains(id), $"{id} registered");
         var upgraded = new List<ClientWebSocket>();
         var firstFew = new TaskCompletionSource();
         // Connects one client after another until the Edge stops upgrading: some of them land

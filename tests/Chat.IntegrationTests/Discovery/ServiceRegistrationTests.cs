@@ -21,7 +21,7 @@ public sealed class ServiceRegistrationTests
         await using var users = await UserServiceHost.StartAsync(ConsulSettings(consul));
         var id = $"user-service-127.0.0.1-{users.Process.Address.Port}";
 
-        await ConsulDiscoveryTests.Eventually(() => consul.StatusOf(id) == "passing", () => consul.CheckOutputOf(id));
+        await Eventually.TrueAsync(() => consul.StatusOf(id) == "passing", $"{id} passing its check", explain: () => consul.CheckOutputOf(id));
         var check = consul.RegistrationOf(id)!["Check"]!;
         Assert.Equal($"127.0.0.1:{users.Process.Address.Port}", (string?)check["GRPC"]);
         Assert.NotNull(check["DeregisterCriticalServiceAfter"]);
@@ -29,7 +29,7 @@ public sealed class ServiceRegistrationTests
         // The agent restarts and forgets everything: the service notices and registers again.
         await consul.DisposeAsync();
         consul = await TestConsulServer.StartAsync(port);
-        await ConsulDiscoveryTests.Eventually(() => consul.ServiceIds.Contains(id));
+        await Eventually.TrueAsync(() => consul.ServiceIds.Contains(id), $"{id} registered");
 
         await users.Process.StopAsync(); // graceful: SIGTERM
         Assert.DoesNotContain(id, consul.ServiceIds);
@@ -51,9 +51,9 @@ public sealed class ServiceRegistrationTests
         edgeSettings["Services__ChatService"] = "consul://chat-service";
         await using var edge = await ServiceProcess.StartEdgeAsync(edgeSettings);
 
-        await ConsulDiscoveryTests.Eventually(() => consul.ServiceIds.Any(s => s.StartsWith("edge-", StringComparison.Ordinal)));
+        await Eventually.TrueAsync(() => consul.ServiceIds.Any(s => s.StartsWith("edge-", StringComparison.Ordinal)), "an Edge registered");
         using var http = new HttpClient { BaseAddress = edge.Address };
-        await ConsulDiscoveryTests.Eventually(async () => (await http.GetAsync("/readyz")).IsSuccessStatusCode);
+        await Eventually.TrueAsync(async () => (await http.GetAsync("/readyz")).IsSuccessStatusCode, "/readyz answering 200");
 
         var alice = await Register(http, "alice");
         var bob = await Register(http, "bob");

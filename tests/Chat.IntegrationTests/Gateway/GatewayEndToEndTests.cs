@@ -98,7 +98,9 @@ public sealed class GatewayEndToEndTests(ScaleOutSystem system) : IClassFixture<
         using var a = await Connect(alice.Token);
         using var b = await Connect(bob.Token);
 
-        await Task.Delay(TimeSpan.FromSeconds(65)); // nginx closes idle proxied connections after 60 s by default
+        // Real time must pass: nginx closes idle proxied connections after 60 s by default, on
+        // its own clock, and the test is that this one is not closed.
+        await Task.Delay(TimeSpan.FromSeconds(65));
 
         await a.SendAsync(Encoding.UTF8.GetBytes($"{bob.Name} still there?"), WebSocketMessageType.Text, true, CancellationToken.None);
         Assert.Equal("sent", (await Receive(a)).GetProperty("type").GetString());

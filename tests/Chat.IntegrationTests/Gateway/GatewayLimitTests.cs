@@ -89,7 +89,7 @@ public sealed class GatewayLimitTests
     /// <summary>nginx counts a closed connection out once it has seen the close: retry until then.</summary>
     private static async Task<ClientWebSocket> ConnectWhenAllowedAsync(Uri ws)
     {
-        for (var attempt = 1; ; attempt++)
+        return await Eventually.SucceedsAsync(async () =>
         {
             var socket = new ClientWebSocket();
             try
@@ -97,11 +97,11 @@ public sealed class GatewayLimitTests
                 await socket.ConnectAsync(ws, CancellationToken.None);
                 return socket;
             }
-            catch (WebSocketException) when (attempt < 50)
+            catch
             {
                 socket.Dispose();
-                await Task.Delay(100);
+                throw;
             }
-        }
+        }, e => e is WebSocketException, TimeSpan.FromSeconds(10));
     }
 }

@@ -50,6 +50,8 @@ public sealed class GatewayWebSocketTests
         await socket.ConnectAsync(gateway.WebSocketAddress("/ws"), CancellationToken.None);
         Assert.Equal("before", await EchoAsync(socket, "before"));
 
+        // Real time must pass: the read timeout runs on nginx's clock, and the test is that it
+        // does not end this socket.
         await Task.Delay(NginxDefaultReadTimeout + TimeSpan.FromSeconds(10));
 
         Assert.Equal(WebSocketState.Open, socket.State);

@@ -12,7 +12,15 @@ public sealed class ChildProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _lines = new();
-    private readonly SemaphoreSlim _newLine = new(0);
+
+    // Completed (and replaced) whenever a line arrives or a stream ends: what a waiter awaits.
+    private TaskCompletionSource _changed = NewSignal();
+
+    // stdout and stderr each end with a null line once the pipe is drained; only after both can
+    // no line come any more. The process's exit says nothing about that: a process that printed
+    // its last line and exited can have it still in the pipe, or on its way to OnLine.
+    private int _openStreams = 2;
+    private readonly TaskCompletionSource _drained = NewSignal();
 
     private ChildProcess(Process process, string name)
     {
@@ -61,30 +69,38 @@ public sealed class ChildProcess : IAsyncDisposable
         return child;
     }
 
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     private void OnLine(string? line)
     {
-        if (line is null)
+        if (line is not null)
         {
-            return;
+            _lines.Enqueue(line);
         }
-        _lines.Enqueue(line);
-        _newLine.Release();
+        else if (Interlocked.Decrement(ref _openStreams) == 0)
+        {
+            _drained.TrySetResult();
+        }
+        Interlocked.Exchange(ref _changed, NewSignal()).TrySetResult();
     }
 
-    /// <summary>Waits for an output line matching <paramref name="pattern"/> and returns its match.</summary>
+    /// <summary>Completes once both output streams have ended: <see cref="Output"/> is then whole.</summary>
+    public Task OutputComplete => _drained.Task;
+
+    /// <summary>
+    /// Waits for an output line matching <paramref name="pattern"/> and returns its match; fails
+    /// as soon as the output is complete (both streams ended) without one.
+    /// </summary>
     public async Task<Match> WaitForOutputAsync(Regex pattern, TimeSpan timeout)
     {
         using var cts = new CancellationTokenSource(timeout);
         var seen = 0;
         while (true)
         {
-            // Read before the scan: once the process has exited, its last lines may still be on
-            // their way from the pipes, and WaitForExitAsync returns only after both have drained.
-            var exited = _process.HasExited;
-            if (exited)
-            {
-                await _process.WaitForExitAsync(cts.Token);
-            }
+            // Both read before the scan: a line that arrives after it completes `changed`, and
+            // when the output was complete before it, the scan has seen every line there is.
+            var changed = Volatile.Read(ref _changed).Task;
+            var complete = _drained.Task.IsCompleted || await EndedWithoutDrainingAsync(cts.Token);
             var lines = _lines.ToArray();
             for (; seen < lines.Length; seen++)
             {
@@ -94,19 +110,36 @@ public sealed class ChildProcess : IAsyncDisposable
                     return m;
                 }
             }
-            if (exited)
-            {
-                throw new InvalidOperationException($"{Name} exited with {_process.ExitCode} before printing /{pattern}/:\n{string.Join('\n', _lines)}");
-            }
             try
             {
-                await _newLine.WaitAsync(TimeSpan.FromMilliseconds(200), cts.Token);
+                if (complete)
+                {
+                    await _process.WaitForExitAsync(cts.Token); // for the exit code; the pipes closed, so it is on its way
+                    throw new InvalidOperationException($"{Name} exited with {_process.ExitCode} before printing /{pattern}/:\n{string.Join('\n', _lines)}");
+                }
+                await changed.WaitAsync(cts.Token);
             }
-            catch (OperationCanceledException)
+            catch (OperationCanceledException) when (cts.IsCancellationRequested)
             {
                 throw new TimeoutException($"{Name} did not print /{pattern}/ within {timeout}:\n{string.Join('\n', _lines)}");
             }
         }
+    }
+
+    /// <summary>
+    /// True when the process has exited and its pipes still have not ended a while later: a
+    /// process it started holds them open (nginx's workers do), so no end-of-stream will come.
+    /// </summary>
+    private async Task<bool> EndedWithoutDrainingAsync(CancellationToken cancellationToken)
+    {
+        if (!_process.HasExited)
+        {
+            return false;
+        }
+        using var grace = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        grace.CancelAfter(TimeSpan.FromSeconds(2));
+        await _drained.Task.WaitAsync(grace.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        return true;
     }
 
     /// <summary>SIGKILL: the process gets no chance to clean up, as in a crash.</summary>
@@ -143,6 +176,5 @@ public sealed class ChildProcess : IAsyncDisposable
     {
         await KillAsync();
         _process.Dispose();
-        _newLine.Dispose();
     }
 }

@@ -100,8 +100,7 @@ public sealed class NginxServer : IAsyncDisposable
     private static async Task WaitUntilAnsweringAsync(ChildProcess process, int port)
     {
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        var deadline = DateTime.UtcNow + StartTimeout;
-        while (true)
+        await Eventually.TrueAsync(async () =>
         {
             if (process.HasExited)
             {
@@ -110,23 +109,17 @@ public sealed class NginxServer : IAsyncDisposable
             try
             {
                 using var answer = await client.GetAsync(new Uri($"http://127.0.0.1:{port}/healthz"));
-                if (answer.IsSuccessStatusCode)
-                {
-                    return;
-                }
+                return answer.IsSuccessStatusCode;
             }
             catch (HttpRequestException)
             {
+                return false;
             }
             catch (TaskCanceledException)
             {
+                return false;
             }
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"nginx did not answer on {port} within {StartTimeout}:\n{string.Join('\n', process.Output)}");
-            }
-            await Task.Delay(50);
-        }
+        }, $"nginx answering on {port}", StartTimeout, () => ":\n" + string.Join('\n', process.Output));
     }
 
     /// <summary>

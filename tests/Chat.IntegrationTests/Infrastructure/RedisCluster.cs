@@ -130,20 +130,8 @@ public sealed partial class RedisCluster : IAsyncDisposable
     /// </summary>
     public async Task WaitHealthyAsync(TimeSpan within)
     {
-        var deadline = DateTime.UtcNow + within;
-        while (true)
-        {
-            var why = await UnhealthyBecauseAsync();
-            if (why is null)
-            {
-                return;
-            }
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"the cluster did not become healthy within {within}: {why}");
-            }
-            await Task.Delay(100);
-        }
+        string? why = null;
+        await Eventually.TrueAsync(async () => (why = await UnhealthyBecauseAsync()) is null, "the cluster healthy", within, () => $"({why})");
     }
 
     public async ValueTask DisposeAsync()

@@ -234,6 +234,7 @@ public sealed partial class TestConsulServer : IAsyncDisposable
         var next = interval * Random.Shared.NextDouble();
         while (true)
         {
+            // The fake agent's own check timer, as the real agent runs it; no test waits here.
             await Task.Delay(next, _stop.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             if (_stop.IsCancellationRequested || registration.Stopped)
             {

@@ -63,6 +63,8 @@ public sealed class ChatServiceOutageTests(OutageChatSystem system) : IClassFixt
                 break;
             }
             Assert.Equal("unavailable", Text(answer, "code"));
+            // A client's pause between retries, as the contract asks after `unavailable` (and
+            // within the rate limit); nothing is awaited: the retry itself is what is tested.
             await Task.Delay(1000);
         }
         Assert.Equal("sent", Text(answer, "type"));

@@ -93,37 +93,28 @@ public sealed class ChatServiceReturnTests(ScaleOutSystem system, ITestOutputHel
     {
         using var channel = GrpcChannel.ForAddress(address);
         var health = new Health.HealthClient(channel);
-        var deadline = DateTime.UtcNow + within;
-        while (true)
+        await Eventually.TrueAsync(async () =>
         {
             try
             {
                 var answer = await health.CheckAsync(new HealthCheckRequest(), deadline: DateTime.UtcNow.AddSeconds(2));
-                if (answer.Status == HealthCheckResponse.Types.ServingStatus.Serving)
-                {
-                    return;
-                }
+                return answer.Status == HealthCheckResponse.Types.ServingStatus.Serving;
             }
             catch (RpcException)
             {
+                return false;
             }
-            Assert.True(DateTime.UtcNow < deadline, $"{address} did not serve within {within}");
-            await Task.Delay(50);
-        }
+        }, $"{address} serving", within);
     }
 
     private static async Task WaitForStatusAsync(HttpClient http, Uri uri, HttpStatusCode wanted, TimeSpan within)
     {
-        var deadline = DateTime.UtcNow + within;
-        while (true)
+        var last = 0;
+        await Eventually.TrueAsync(async () =>
         {
             using var answer = await http.GetAsync(uri);
-            if (answer.StatusCode == wanted)
-            {
-                return;
-            }
-            Assert.True(DateTime.UtcNow < deadline, $"{uri} did not answer {(int)wanted} within {within}: {(int)answer.StatusCode}");
-            await Task.Delay(50);
-        }
+            last = (int)answer.StatusCode;
+            return answer.StatusCode == wanted;
+        }, $"{uri} answering {(int)wanted}", within, () => $"(last: {last})");
     }
 }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
+using Chat.IntegrationTests.Infrastructure;
 using Chat.IntegrationTests.Realtime;
 using Chat.IntegrationTests.ScaleOut;
 
@@ -53,15 +54,19 @@ public sealed class ChatServiceCrashTests(ChatServiceCrashSystem system) : IClas
                     }
                     Assert.Equal("unavailable", Text(answer, "code"));
                     Interlocked.Increment(ref unavailable);
-                    await Task.Delay(200); // and retry with the same clientId
+                    // The client's pause before it retries with the same clientId, as the
+                    // contract asks of clients after `unavailable`; nothing is awaited.
+                    await Task.Delay(200);
                 }
+                // Senders pace themselves (about 20 messages/s each) so the crash falls mid-stream.
                 await Task.Delay(50);
             }
         })).ToArray();
 
-        await Task.Delay(700);
+        await Eventually.TrueAsync(() => acked.Values.Sum(a => a.Count) >= Pairs * 5, "messages flowing before the crash");
         await system.KillChatServiceAsync();
-        await Task.Delay(2000);
+        // Down until the clients have felt it: several sends answered `unavailable`, to be retried.
+        await Eventually.TrueAsync(() => Volatile.Read(ref unavailable) >= Pairs / 2, "senders told `unavailable`");
         await system.RestartChatServiceAsync();
         await Task.WhenAll(sending);
 
@@ -108,6 +113,7 @@ public sealed class EdgeCrashTests(EdgeCrashSystem system) : IClassFixture<EdgeC
             {
                 await alice.SendJsonAsync(new { type = "send", to = bob, text = $"{i}", clientId = $"k-{i}" });
                 sentIds.Add(Text(await alice.ExpectAsync("sent"), "id"));
+                // Paced so that the kill falls while she is still sending; nothing is awaited.
                 await Task.Delay(10);
             }
         });

@@ -23,8 +23,9 @@ public sealed class RedisClusterFaultTests(ClusterScaleOutSystem system, ITestOu
     // Each sender waits for its `sent` and this long before the next: about 50 messages/s each.
     private static readonly TimeSpan SendPause = TimeSpan.FromMilliseconds(20);
 
-    // Messages keep flowing this long before the fault and after the cluster is whole again.
-    private static readonly TimeSpan Margin = TimeSpan.FromMilliseconds(500);
+    // Messages acknowledged before the fault, and again after the cluster is whole, before the
+    // senders stop: about half a second of traffic at their pace.
+    private const int Margin = 40;
 
     // A message delivered within this of its `sent` counts as delivered live.
     private static readonly TimeSpan LiveDelay = TimeSpan.FromMilliseconds(200);
@@ -73,12 +74,13 @@ public sealed class RedisClusterFaultTests(ClusterScaleOutSystem system, ITestOu
         var sendingDone = new TaskCompletionSource();
         var receiving = new[] { bobOnA, bobOnB, bobOnC }.Select(c => ReceiveAllAsync(c, acknowledged, sendingDone.Task, clock)).ToList();
 
-        await Task.Delay(Margin);
+        await Eventually.TrueAsync(() => acknowledged.Count >= Margin, $"{Margin} messages acknowledged before the fault", Patience);
         var faultAt = clock.Elapsed;
         await change(system.Cluster, slot);
         await system.Cluster.WaitHealthyAsync(Patience);
         var healthyAt = clock.Elapsed;
-        await Task.Delay(Margin);
+        var untilHealthy = acknowledged.Count;
+        await Eventually.TrueAsync(() => acknowledged.Count >= untilHealthy + Margin, $"{Margin} more acknowledged once the cluster is whole", Patience);
         await stop.CancelAsync();
         await sending;
         sendingDone.SetResult();
@@ -133,6 +135,7 @@ public sealed class RedisClusterFaultTests(ClusterScaleOutSystem system, ITestOu
             await sender.SendJsonAsync(new { type = "send", to = recipient, text = $"{name} {m}", clientId = $"{name}-{m}" });
             var sent = await sender.ExpectAsync("sent", Patience);
             acknowledged[Text(sent, "id")] = clock.Elapsed;
+            // The senders' pace, not a wait: a steady stream for the fault to fall into.
             await Task.Delay(SendPause, CancellationToken.None);
         }
     }

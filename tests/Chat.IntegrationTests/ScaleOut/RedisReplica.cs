@@ -45,12 +45,7 @@ public sealed class RedisReplica : IAsyncDisposable
     /// <summary>Waits until the connection to Redis is (or is no longer) up.</summary>
     public async Task WaitConnectedAsync(bool connected = true)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while (Connection.IsConnected != connected)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"Redis connection did not become {(connected ? "connected" : "disconnected")}");
-            await Task.Delay(50);
-        }
+        await Eventually.TrueAsync(() => Connection.IsConnected == connected, $"the Redis connection {(connected ? "up" : "down")}");
     }
 
     public ValueTask DisposeAsync()

@@ -77,7 +77,8 @@ public sealed class RedisStaysDownTests(ScaleOutSystem system, ITestOutputHelper
             await sender.SendJsonAsync(new { type = "send", to = recipient, text = $"p{pair} m{m}", clientId = $"p{pair}-m{m}" });
             var sent = await sender.ExpectAsync("sent", Patience);
             acknowledgedAt[Text(sent, "id")] = clock.Elapsed;
-            await Task.Delay(50); // 20 messages/s per sender, 200/s in all
+            // The senders' pace, not a wait: 20 messages/s per sender, 200/s in all, through the outage.
+            await Task.Delay(50);
         }
     }
 

@@ -82,34 +82,25 @@ public class ScaleOutSystem : ChatSystem, IAsyncLifetime
     /// <summary>Waits until <paramref name="edge"/>'s presence says <paramref name="online"/> for the user; returns that entry.</summary>
     public static async Task<JsonElement> WaitForPresenceAsync(ServiceProcess edge, string token, string user, bool online, TimeSpan within)
     {
-        var deadline = DateTime.UtcNow + within;
-        while (true)
+        JsonElement last = default;
+        return await Eventually.ValueAsync(async () =>
         {
-            var entry = await PresenceOfAsync(edge, token, user);
-            if (entry.GetProperty("online").GetBoolean() == online)
-            {
-                return entry;
-            }
-            Assert.True(DateTime.UtcNow < deadline, $"{user} did not become {(online ? "online" : "offline")} within {within}: {entry}");
-            await Task.Delay(200);
-        }
+            last = await PresenceOfAsync(edge, token, user);
+            return (last.GetProperty("online").GetBoolean() == online, last);
+        }, $"{user} {(online ? "online" : "offline")}", within, () => $"(last: {last})");
     }
 
     /// <summary>Waits until <c>/readyz</c> of <paramref name="edge"/> answers 200 with <paramref name="status"/> (Healthy, Degraded).</summary>
     public static async Task WaitForReadinessAsync(ServiceProcess edge, string status, TimeSpan within)
     {
         using var http = new HttpClient { BaseAddress = edge.Address };
-        var deadline = DateTime.UtcNow + within;
-        while (true)
+        var last = "";
+        await Eventually.TrueAsync(async () =>
         {
             using var response = await http.GetAsync("/readyz");
             var body = await response.Content.ReadAsStringAsync();
-            if (response.StatusCode == HttpStatusCode.OK && body == status)
-            {
-                return;
-            }
-            Assert.True(DateTime.UtcNow < deadline, $"/readyz did not answer 200 {status} within {within}: {(int)response.StatusCode} {body}");
-            await Task.Delay(200);
-        }
+            last = $"{(int)response.StatusCode} {body}";
+            return response.StatusCode == HttpStatusCode.OK && body == status;
+        }, $"/readyz answering 200 {status}", within, () => $"(last: {last})");
     }
 }

@@ -51,19 +51,14 @@ public sealed class PrometheusText
     /// </summary>
     public static async Task<PrometheusText> WaitForAsync(ServiceProcess service, double expected, string name, (string, string)[] labels, bool http2 = false)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
-        while (true)
+        var sample = $"{name}{{{string.Join(",", labels.Select(l => $"{l.Item1}=\"{l.Item2}\""))}}}";
+        PrometheusText? last = null;
+        return await Eventually.ValueAsync(async () =>
         {
-            var scrape = await ScrapeAsync(service, http2);
-            var value = scrape.Value(name, labels);
-            if (value == expected)
-            {
-                return scrape;
-            }
-            Assert.True(DateTime.UtcNow < deadline,
-                $"{name}{{{string.Join(",", labels.Select(l => $"{l.Item1}=\"{l.Item2}\""))}}} is {value?.ToString(CultureInfo.InvariantCulture) ?? "absent"}, not {expected}:\n{scrape.Text}");
-            await Task.Delay(100);
-        }
+            last = await ScrapeAsync(service, http2);
+            return (last.Value(name, labels) == expected, last);
+        }, $"{sample} at {expected}", TimeSpan.FromSeconds(15),
+            () => $"(it is {last?.Value(name, labels)?.ToString(CultureInfo.InvariantCulture) ?? "absent"}):\n{last?.Text}");
     }
 
     public static PrometheusText Parse(string text)

@@ -46,6 +46,15 @@ public class ClientFrameParserTests
         Assert.Equal(ErrorCodes.InvalidFrame, invalid.Code);
     }
 
+    [Theory]
+    [InlineData("bob\u0000x hello")]
+    [InlineData("{\"type\":\"send\",\"to\":\"bob\\u0000x\",\"text\":\"hello\"}")]
+    public void A_receiver_holding_nul_is_an_invalid_frame_in_either_form(string frame)
+    {
+        var invalid = Assert.IsType<InvalidFrame>(Parse(frame));
+        Assert.Equal(ErrorCodes.InvalidFrame, invalid.Code);
+    }
+
     [Fact]
     public void Text_is_limited_in_utf8_bytes_not_characters()
     {

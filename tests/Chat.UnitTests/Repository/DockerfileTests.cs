@@ -1,7 +1,7 @@
 using System.Text.RegularExpressions;
-using Chat.IntegrationTests.Infrastructure;
+using Chat.Testing;
 
-namespace Chat.IntegrationTests.Gateway;
+namespace Chat.UnitTests.Repository;
 
 /// <summary>The Dockerfile compose builds its images from, read as text: no Docker engine needed.</summary>
 public sealed partial class DockerfileTests

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Chat.IntegrationTests.Reliability;
+namespace Chat.Testing;
 
 /// <summary>
 /// Seeded input mutation for fuzz tests: the same seed gives the same cases, so a failure names

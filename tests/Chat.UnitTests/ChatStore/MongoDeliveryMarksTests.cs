@@ -4,7 +4,7 @@ using MongoDB.Bson;
 using MongoDB.Bson.Serialization;
 using MongoDB.Driver;
 
-namespace Chat.IntegrationTests.ChatStore;
+namespace Chat.UnitTests.ChatStore;
 
 /// <summary>A batch of delivery marks as one read and one bulk write, rendered without a server.</summary>
 public sealed class MongoDeliveryMarksTests

@@ -1,7 +1,7 @@
 using System.Xml.Linq;
-using Chat.IntegrationTests.Infrastructure;
+using Chat.Testing;
 
-namespace Chat.IntegrationTests.Repository;
+namespace Chat.UnitTests.Repository;
 
 public sealed class BuildPropertiesTests
 {

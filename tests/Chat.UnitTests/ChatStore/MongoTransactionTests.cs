@@ -3,7 +3,7 @@ using MongoDB.Bson;
 using MongoDB.Driver;
 using MongoDB.Driver.Core.Bindings;
 
-namespace Chat.IntegrationTests.ChatStore;
+namespace Chat.UnitTests.ChatStore;
 
 /// <summary>
 /// How a transaction ends, without a server: a session that records the tokens its commit and

@@ -4,7 +4,7 @@ using MongoDB.Bson;
 using MongoDB.Bson.Serialization;
 using MongoDB.Driver;
 
-namespace Chat.IntegrationTests.ChatStore;
+namespace Chat.UnitTests.ChatStore;
 
 /// <summary>The MongoDB store's documents and queries, rendered without a server.</summary>
 public sealed class MongoMappingTests

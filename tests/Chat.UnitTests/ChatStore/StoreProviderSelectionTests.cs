@@ -1,7 +1,7 @@
 using Chat.ChatService.Storage;
 using Microsoft.Extensions.Configuration;
 
-namespace Chat.IntegrationTests.ChatStore;
+namespace Chat.UnitTests.ChatStore;
 
 public sealed class StoreProviderSelectionTests
 {

@@ -1,6 +1,6 @@
-using Chat.IntegrationTests.Infrastructure;
+using Chat.Testing;
 
-namespace Chat.IntegrationTests.Repository;
+namespace Chat.UnitTests.Repository;
 
 public sealed class GitAttributesTests
 {

@@ -1,4 +1,4 @@
-namespace Chat.IntegrationTests.Infrastructure;
+namespace Chat.Testing;
 
 /// <summary>Where things are in the repository, found from the test assembly's location.</summary>
 public static class RepositoryPaths

@@ -1,6 +1,6 @@
 using Chat.Contracts;
 
-namespace Chat.IntegrationTests.Users;
+namespace Chat.UnitTests.Users;
 
 /// <summary>The contract's alphabet exactly: a-z 0-9 _ . -, with ASCII letters alone folded to lower case.</summary>
 public sealed class UsernameRulesTests
