@@ -1,11 +1,13 @@
 using Chat.Edge;
 using Chat.RelayEdge;
+using Chat.ServiceDefaults;
 
 // The Edge with the relay-only message path (RelayMessaging): the benchmark's ceiling of our
 // WebSocket path. bench/run.sh starts it; no product build contains it.
-var builder = WebApplication.CreateBuilder(args);
-builder.AddEdge(RelayMessaging.AddRelayMessagePath);
-
-var app = builder.Build();
-app.MapEdge();
-app.Run();
+return await ServiceHost.RunAsync("RelayEdge", args,
+    builder => builder.AddEdge(RelayMessaging.AddRelayMessagePath),
+    app =>
+    {
+        app.MapEdge();
+        return Task.CompletedTask;
+    });

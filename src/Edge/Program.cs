@@ -2,20 +2,12 @@ using Chat.Edge;
 using Chat.ServiceDefaults;
 
 // The table of contents is EdgeApplication: AddEdge lists what the Edge registers, MapEdge its
-// pipeline. It lives there so that bench/RelayEdge can build the same Edge.
-try
-{
-    var builder = WebApplication.CreateBuilder(args);
-    builder.AddEdge();
-
-    var app = builder.Build();
-    app.MapEdge();
-    await app.RunAsync();
-    return 0;
-}
-catch (StartupException e)
-{
-    // For the operator: what is wrong and how to fix it, not a stack trace.
-    await Console.Error.WriteLineAsync($"Edge cannot start: {e.Message}");
-    return 2;
-}
+// pipeline. It lives there so that bench/RelayEdge can build the same Edge. A configuration that
+// cannot work ends the start with one line and exit code 2 (ServiceHost).
+return await ServiceHost.RunAsync("Edge", args,
+    builder => builder.AddEdge(),
+    app =>
+    {
+        app.MapEdge();
+        return Task.CompletedTask;
+    });

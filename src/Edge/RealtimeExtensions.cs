@@ -1,4 +1,3 @@
-using Chat.Contracts;
 using Chat.Edge.Auth;
 using Chat.Edge.Bus;
 using Chat.Edge.Connections;
@@ -8,7 +7,6 @@ using Chat.Edge.Observability;
 using Chat.Edge.Presence;
 using Chat.Edge.Protocol;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
 
 namespace Chat.Edge;
 
@@ -22,14 +20,7 @@ public static class RealtimeExtensions
     public static IHostApplicationBuilder AddRealtime(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<RealtimeOptions>()
-            .Bind(builder.Configuration.GetSection(RealtimeOptions.Section))
-            .Validate(o => o.MaxFrameBytes >= MessageLimits.MaxTextBytes, $"Realtime: MaxFrameBytes must be at least the text limit, {MessageLimits.MaxTextBytes}")
-            .Validate(o => o.MessagesPerSecond > 0 && o.Burst >= 1, "Realtime: MessagesPerSecond and Burst must be positive")
-            .Validate(o => o.OutgoingQueueLimit >= 1, "Realtime: OutgoingQueueLimit must be positive")
-            .Validate(o => o.SessionCheckInterval > TimeSpan.Zero && o.SessionCheckInterval <= TimeSpan.FromSeconds(4), "Realtime: SessionCheckInterval must be positive and at most 4 s (ended sessions close within 5 s)")
-            .Validate(o => o.SyncPageSize is >= 1 and <= MessageLimits.MaxSyncPage, $"Realtime: SyncPageSize must be 1 to {MessageLimits.MaxSyncPage}, ChatService's largest page")
-            .ValidateOnStart();
+        services.AddOptions<RealtimeOptions>().BindConfiguration(RealtimeOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddMemoryCache(o => o.SizeLimit = 200_000);
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<EdgeMetrics>();
@@ -56,9 +47,11 @@ public static class RealtimeExtensions
         services.AddSingleton<IMessagePath, MessageSender>();
         services.AddSingleton<IConversationSignals, ConversationSignals>();
         services.AddSingleton<IInbox, InboxReader>();
+        services.AddOptions<DeliveryMarkOptions>().BindConfiguration(DeliveryMarkOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<DeliveryMarks>();
         services.AddSingleton<IDeliveryMarks>(sp => sp.GetRequiredService<DeliveryMarks>());
         services.AddHostedService(sp => sp.GetRequiredService<DeliveryMarks>());
+        services.AddOptions<SessionCheckOptions>().BindConfiguration(SessionCheckOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddHostedService<EndedSessionWatch>();
         return builder;
     }

@@ -20,9 +20,8 @@ public static class ScaleOutExtensions
     public static IHostApplicationBuilder AddScaleOut(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<PresenceOptions>()
-            .Bind(builder.Configuration.GetSection(PresenceOptions.Section))
-            .Validate(o => o.HeartbeatInterval > TimeSpan.Zero && o.Ttl > o.HeartbeatInterval, "Presence: Ttl must be longer than HeartbeatInterval, both positive")
+        services.AddOptions<PresenceOptions>().BindConfiguration(PresenceOptions.Section).ValidateDataAnnotations()
+            .Validate(o => o.Ttl > o.HeartbeatInterval, "Presence:Ttl must be longer than Presence:HeartbeatInterval")
             .ValidateOnStart();
         var connectionString = builder.Configuration.GetConnectionString("Redis");
         if (string.IsNullOrWhiteSpace(connectionString))
@@ -33,12 +32,8 @@ public static class ScaleOutExtensions
             return builder;
         }
 
-        services.AddOptions<RedisOptions>()
-            .Bind(builder.Configuration.GetSection(RedisOptions.Section))
-            .Configure(o => o.ConnectionString = connectionString)
-            .Validate(o => o.ConnectTimeout > TimeSpan.Zero && o.OperationTimeout > TimeSpan.Zero, "Redis: timeouts must be positive")
-            .Validate(o => o.OutagePollInterval > TimeSpan.Zero, "Redis: OutagePollInterval must be positive")
-            .ValidateOnStart();
+        services.AddOptions<RedisOptions>().BindConfiguration(RedisOptions.Section).ValidateDataAnnotations().ValidateOnStart()
+            .Configure(o => o.ConnectionString = connectionString);
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<NodeIdentity>();
         services.AddSingleton(sp =>

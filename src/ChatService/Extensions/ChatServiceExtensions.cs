@@ -75,8 +75,7 @@ public static class ChatServiceExtensions
     /// <summary>UserService, asked whether the users a call names exist (<see cref="UserDirectory"/>).</summary>
     public static IHostApplicationBuilder AddUserDirectory(this IHostApplicationBuilder builder)
     {
-        var calls = ServiceCallOptions.From(builder.Configuration);
-        builder.Services.AddInternalGrpcClient<UserService.UserServiceClient>(ServiceCallOptions.Address(calls.UserService, nameof(calls.UserService)), calls);
+        builder.Services.AddInternalGrpcClient<UserService.UserServiceClient>(InternalService.UserService);
         builder.Services.AddSingleton<UserDirectory>();
         return builder;
     }
@@ -90,5 +89,5 @@ public static class ChatServiceExtensions
     private static string Required(IConfiguration configuration, string name) =>
         configuration.GetConnectionString(name) is { Length: > 0 } value
             ? value
-            : throw new InvalidOperationException($"ConnectionStrings:{name} is not set.");
+            : throw new StartupException($"ConnectionStrings:{name} is not set: ChatService needs its store's connection string (env ConnectionStrings__{name}).");
 }

@@ -1,3 +1,5 @@
+using Chat.ServiceDefaults;
+
 namespace Chat.ChatService.Storage;
 
 public enum StoreProvider
@@ -19,7 +21,7 @@ public static class StoreProviderSelection
         {
             return Enum.TryParse<StoreProvider>(asked, ignoreCase: true, out var provider)
                 ? provider
-                : throw new InvalidOperationException($"Storage:Provider '{asked}' is not one of MongoDb, Postgres.");
+                : throw new StartupException($"Storage:Provider is '{asked}', not one of MongoDb, Postgres.");
         }
         return string.IsNullOrWhiteSpace(configuration.GetConnectionString("MongoDb")) ? StoreProvider.Postgres : StoreProvider.MongoDb;
     }

@@ -18,7 +18,6 @@ namespace Chat.Edge.Auth;
 /// </summary>
 public sealed partial class TokenValidator(UserService.UserServiceClient users, IMemoryCache memory, ISharedCache shared, ILogger<TokenValidator> logger)
 {
-    private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(5);
     /// <summary>
     /// A session that ends (logout, revocation) is refused by UserService at once; a cached "valid"
     /// could keep its token working this much longer, here and on every replica (the shared cache).
@@ -45,7 +44,6 @@ public sealed partial class TokenValidator(UserService.UserServiceClient users, 
         {
             var answer = await users.ValidateTokenAsync(
                 new ValidateTokenRequest { Token = token },
-                deadline: DateTime.UtcNow + CallTimeout,
                 cancellationToken: cancellationToken);
             check = new TokenCheck(new AuthenticatedUser(answer.UserId, answer.Username, answer.ExpiresAt.ToDateTime(), answer.SessionId), Unavailable: false);
         }

@@ -8,7 +8,7 @@ namespace Chat.Edge.Connections;
 /// <summary>
 /// Closes, with 1008 "session ended", every WebSocket of this replica whose session has ended,
 /// however it ended: logout or revocation through any replica, a password change, refresh-token
-/// reuse, or an operator's grpcurl. Every <see cref="RealtimeOptions.SessionCheckInterval"/> it
+/// reuse, or an operator's grpcurl. Every <see cref="SessionCheckOptions.SessionCheckInterval"/> it
 /// asks UserService which of its connections' sessions have ended — one call per
 /// <see cref="SessionLimits.MaxSessionsPerCheck"/> distinct sessions, not one per connection.
 /// While UserService cannot answer, connections stay open (as they do on a token check that
@@ -17,7 +17,7 @@ namespace Chat.Edge.Connections;
 public sealed partial class EndedSessionWatch(
     ConnectionRegistry connections,
     UserService.UserServiceClient users,
-    IOptions<RealtimeOptions> options,
+    IOptions<SessionCheckOptions> options,
     TimeProvider clock,
     ILogger<EndedSessionWatch> logger) : BackgroundService
 {

@@ -3,6 +3,7 @@ using Chat.Edge.Auth;
 using Chat.Edge.Bus;
 using Chat.Edge.Connections;
 using Chat.Edge.Presence;
+using Chat.ServiceDefaults.Grpc;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
 
@@ -24,6 +25,7 @@ public static partial class WebSocketEndpoint
         IPresence presence,
         ConnectionServices services,
         IOptions<RealtimeOptions> options,
+        IOptions<ServiceCallOptions> calls,
         IHostApplicationLifetime lifetime,
         ILogger<ChatConnection> logger)
     {
@@ -58,7 +60,7 @@ public static partial class WebSocketEndpoint
         // Where the stream starts is fixed before the upgrade is answered and before the
         // connection can be queued anything: every message stored after the client sees 101
         // reaches it, whatever the user's other connections deliver meanwhile.
-        var startAfter = query.Length > 0 ? MessageId.Format(afterId) : await ReadDeliveryMarkAsync(services, user.Username, http.RequestAborted);
+        var startAfter = query.Length > 0 ? MessageId.Format(afterId) : await ReadDeliveryMarkAsync(services, calls.Value.CallTimeout, user.Username, http.RequestAborted);
         if (startAfter is null)
         {
             return Problems.ChatServiceUnavailable();
@@ -98,10 +100,10 @@ public static partial class WebSocketEndpoint
     /// The user's delivery mark ("" before their first message), or null when ChatService cannot
     /// tell within one call's time: the client is refused with 503 rather than kept waiting.
     /// </summary>
-    private static async Task<string?> ReadDeliveryMarkAsync(ConnectionServices services, string user, CancellationToken aborted)
+    private static async Task<string?> ReadDeliveryMarkAsync(ConnectionServices services, TimeSpan callTimeout, string user, CancellationToken aborted)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(aborted);
-        timeout.CancelAfter(services.Options.CallTimeout);
+        timeout.CancelAfter(callTimeout);
         try
         {
             var page = await services.Inbox.SyncAsync(user, after: null, limit: 1, timeout.Token);

@@ -1,10 +1,9 @@
 using System.Text.Json;
 using Chat.Contracts;
 using Chat.Contracts.User.V1;
-using Chat.ServiceDefaults.Grpc;
 using Grpc.Core;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.Extensions.Options;
+using static Chat.Edge.Http.ServiceProblems;
 
 namespace Chat.Edge.Http;
 
@@ -23,7 +22,7 @@ public static class AccountEndpoints
         return app;
     }
 
-    private static async Task<IResult> RegisterAsync(HttpContext http, [FromServices] UserService.UserServiceClient users, IOptions<ServiceCallOptions> calls)
+    private static async Task<IResult> RegisterAsync(HttpContext http, [FromServices] UserService.UserServiceClient users)
     {
         if (await Credentials.ReadAsync(http) is not { } credentials)
         {
@@ -33,25 +32,16 @@ public static class AccountEndpoints
         {
             var answer = await users.RegisterAsync(
                 new RegisterRequest { Username = credentials.Username, Password = credentials.Password },
-                deadline: calls.Value.Deadline(),
                 cancellationToken: http.RequestAborted);
             return Results.Json(new { id = answer.User.Id, username = answer.User.Username }, statusCode: StatusCodes.Status201Created);
         }
-        catch (RpcException e) when (e.StatusCode == StatusCode.InvalidArgument)
-        {
-            return Problem(StatusCodes.Status400BadRequest, e.Status.Detail);
-        }
-        catch (RpcException e) when (e.StatusCode == StatusCode.AlreadyExists)
-        {
-            return Problem(StatusCodes.Status409Conflict, e.Status.Detail);
-        }
         catch (RpcException e)
         {
-            return Unavailable(e);
+            return For(e, http, ProblemContext.Registration);
         }
     }
 
-    private static async Task<IResult> LoginAsync(HttpContext http, [FromServices] UserService.UserServiceClient users, IOptions<ServiceCallOptions> calls)
+    private static async Task<IResult> LoginAsync(HttpContext http, [FromServices] UserService.UserServiceClient users)
     {
         if (await Credentials.ReadAsync(http) is not { } credentials)
         {
@@ -67,30 +57,13 @@ public static class AccountEndpoints
                     ClientAddress = ClientAddress(http),
                     Device = credentials.Device ?? "",
                 },
-                deadline: calls.Value.Deadline(),
                 cancellationToken: http.RequestAborted);
             return TokenPair(answer);
         }
-        catch (RpcException e) when (e.StatusCode == StatusCode.Unauthenticated)
-        {
-            return Problem(StatusCodes.Status401Unauthorized, "Wrong username or password.");
-        }
-        catch (RpcException e) when (e.StatusCode == StatusCode.ResourceExhausted)
-        {
-            return TooManyFailures(http, e);
-        }
         catch (RpcException e)
         {
-            return Unavailable(e);
+            return For(e, http, ProblemContext.Login);
         }
-    }
-
-    /// <summary>UserService's throttle (failed logins or old passwords of one username from one address) as a 429 with Retry-After.</summary>
-    internal static IResult TooManyFailures(HttpContext http, RpcException e)
-    {
-        var retryAfter = e.Trailers.GetValue(GrpcTrailers.RetryAfterSeconds) ?? "60";
-        http.Response.Headers.RetryAfter = retryAfter;
-        return Problem(StatusCodes.Status429TooManyRequests, $"Too many failed logins for this username; try again in {retryAfter} s.");
     }
 
     /// <summary>The client's address as the gateway reports it (forwarded headers are honoured only from trusted proxies; see ForwardedHeadersExtensions).</summary>
@@ -105,14 +78,6 @@ public static class AccountEndpoints
         refreshToken = answer.RefreshToken,
         refreshExpiresIn = answer.RefreshExpiresIn,
     });
-
-    internal static IResult Unavailable(RpcException e) => e.StatusCode switch
-    {
-        StatusCode.InvalidArgument => Problem(StatusCodes.Status400BadRequest, e.Status.Detail),
-        _ => Problem(StatusCodes.Status503ServiceUnavailable, "Accounts are unavailable right now; try again shortly."),
-    };
-
-    internal static IResult Problem(int status, string detail) => Results.Problem(statusCode: status, detail: detail);
 
     /// <summary>The JSON body of both calls (login may name the device); null when it is not one.</summary>
     private sealed record Credentials(string Username, string Password, string? Device)

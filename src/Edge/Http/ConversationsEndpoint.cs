@@ -1,10 +1,8 @@
 using System.Text.Json.Serialization;
 using Chat.Contracts.Chat.V1;
 using Chat.Edge.Auth;
-using Chat.ServiceDefaults.Grpc;
 using Grpc.Core;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.Extensions.Options;
 
 namespace Chat.Edge.Http;
 
@@ -20,26 +18,22 @@ public static class ConversationsEndpoint
         return app;
     }
 
-    private static async Task<IResult> HandleAsync(HttpContext http, [FromServices] ChatService.ChatServiceClient chat, IOptions<ServiceCallOptions> calls, int? limit, string? page)
+    private static async Task<IResult> HandleAsync(HttpContext http, [FromServices] ChatService.ChatServiceClient chat, int? limit, string? page)
     {
         try
         {
             var answer = await chat.ListConversationsAsync(
                 new ListConversationsRequest { User = http.User.ToAuthenticatedUser().Username, Limit = Math.Clamp(limit ?? 50, 1, 200), Page = page ?? "" },
-                deadline: calls.Value.Deadline(), cancellationToken: http.RequestAborted);
+                cancellationToken: http.RequestAborted);
             return Results.Json(new
             {
                 conversations = answer.Conversations.Select(ConversationJson.Of),
                 nextPage = answer.NextPage.Length > 0 ? answer.NextPage : null,
             });
         }
-        catch (RpcException e) when (e.StatusCode == StatusCode.InvalidArgument)
+        catch (RpcException e)
         {
-            return Results.Problem(statusCode: StatusCodes.Status400BadRequest, detail: e.Status.Detail);
-        }
-        catch (RpcException)
-        {
-            return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, detail: "Conversations are unavailable right now; try again shortly.");
+            return ServiceProblems.For(e, http, ProblemContext.Conversations);
         }
     }
 

@@ -3,10 +3,9 @@ using Chat.Contracts;
 using Chat.Contracts.Chat.V1;
 using Chat.Edge.Auth;
 using Chat.Edge.Protocol;
-using Chat.ServiceDefaults.Grpc;
 using Grpc.Core;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.Extensions.Options;
+using static Chat.Edge.Http.ServiceProblems;
 
 namespace Chat.Edge.Http;
 
@@ -26,7 +25,7 @@ public static class GroupEndpoints
         return app;
     }
 
-    private static async Task<IResult> CreateAsync(HttpContext http, [FromServices] ChatService.ChatServiceClient chat, IOptions<ServiceCallOptions> calls)
+    private static async Task<IResult> CreateAsync(HttpContext http, [FromServices] ChatService.ChatServiceClient chat)
     {
         var user = http.User.ToAuthenticatedUser();
         var body = await ReadJsonAsync(http);
@@ -48,22 +47,21 @@ public static class GroupEndpoints
             return Problem(StatusCodes.Status400BadRequest, $"A group name has 1 to {MessageLimits.MaxGroupNameLength} characters.");
         }
         var members = named.OfType<string>().Distinct().ToList();
-        return await CallAsync(async () =>
+        return await CallAsync(http, async () =>
         {
-            var group = await chat.CreateGroupAsync(new CreateGroupRequest { Owner = user.Username, Name = name, Members = { members } },
-                deadline: calls.Value.Deadline(), cancellationToken: http.RequestAborted);
+            var group = await chat.CreateGroupAsync(new CreateGroupRequest { Owner = user.Username, Name = name, Members = { members } }, cancellationToken: http.RequestAborted);
             return Results.Json(GroupJson.Of(group), statusCode: StatusCodes.Status201Created);
         });
     }
 
-    private static Task<IResult> ListAsync(HttpContext http, [FromServices] ChatService.ChatServiceClient chat, IOptions<ServiceCallOptions> calls) =>
-        CallAsync(async () =>
+    private static Task<IResult> ListAsync(HttpContext http, [FromServices] ChatService.ChatServiceClient chat) =>
+        CallAsync(http, async () =>
         {
-            var mine = await chat.ListGroupsAsync(new ListGroupsRequest { User = http.User.ToAuthenticatedUser().Username }, deadline: calls.Value.Deadline(), cancellationToken: http.RequestAborted);
+            var mine = await chat.ListGroupsAsync(new ListGroupsRequest { User = http.User.ToAuthenticatedUser().Username }, cancellationToken: http.RequestAborted);
             return Results.Json(new { groups = mine.Groups.Select(GroupJson.Of) });
         });
 
-    private static async Task<IResult> AddMemberAsync(HttpContext http, string id, [FromServices] ChatService.ChatServiceClient chat, IOptions<ServiceCallOptions> calls)
+    private static async Task<IResult> AddMemberAsync(HttpContext http, string id, [FromServices] ChatService.ChatServiceClient chat)
     {
         var body = await ReadJsonAsync(http);
         if (body is not { ValueKind: JsonValueKind.Object } root || !root.TryGetProperty("username", out var u) || u.ValueKind != JsonValueKind.String)
@@ -74,25 +72,23 @@ public static class GroupEndpoints
         {
             return Problem(StatusCodes.Status400BadRequest, $"A username {StorableText.Rule}.");
         }
-        return await CallAsync(async () =>
+        return await CallAsync(http, async () =>
         {
-            await chat.AddGroupMemberAsync(new AddGroupMemberRequest { User = http.User.ToAuthenticatedUser().Username, GroupId = id, Username = username },
-                deadline: calls.Value.Deadline(), cancellationToken: http.RequestAborted);
+            await chat.AddGroupMemberAsync(new AddGroupMemberRequest { User = http.User.ToAuthenticatedUser().Username, GroupId = id, Username = username }, cancellationToken: http.RequestAborted);
             return Results.NoContent();
         });
     }
 
-    private static Task<IResult> RemoveMemberAsync(HttpContext http, string id, string username, [FromServices] ChatService.ChatServiceClient chat, IOptions<ServiceCallOptions> calls) =>
+    private static Task<IResult> RemoveMemberAsync(HttpContext http, string id, string username, [FromServices] ChatService.ChatServiceClient chat) =>
         !UsernameRules.IsValidUsername(UsernameRules.Normalize(username))
             ? Task.FromResult(Problem(StatusCodes.Status404NotFound, "No user can have that name (3-32 of a-z 0-9 _ . -)."))
-            : CallAsync(async () =>
+            : CallAsync(http, async () =>
         {
-            await chat.RemoveGroupMemberAsync(new RemoveGroupMemberRequest { User = http.User.ToAuthenticatedUser().Username, GroupId = id, Username = UsernameRules.Normalize(username) },
-                deadline: calls.Value.Deadline(), cancellationToken: http.RequestAborted);
+            await chat.RemoveGroupMemberAsync(new RemoveGroupMemberRequest { User = http.User.ToAuthenticatedUser().Username, GroupId = id, Username = UsernameRules.Normalize(username) }, cancellationToken: http.RequestAborted);
             return Results.NoContent();
         });
 
-    private static async Task<IResult> CallAsync(Func<Task<IResult>> call)
+    private static async Task<IResult> CallAsync(HttpContext http, Func<Task<IResult>> call)
     {
         try
         {
@@ -100,14 +96,7 @@ public static class GroupEndpoints
         }
         catch (RpcException e)
         {
-            return e.StatusCode switch
-            {
-                StatusCode.InvalidArgument or StatusCode.FailedPrecondition => Problem(StatusCodes.Status400BadRequest, e.Status.Detail),
-                StatusCode.NotFound => Problem(StatusCodes.Status404NotFound, e.Status.Detail),
-                StatusCode.PermissionDenied => Problem(StatusCodes.Status403Forbidden, "You are not a member of this group (or may not do this in it)."),
-                StatusCode.AlreadyExists => Problem(StatusCodes.Status409Conflict, e.Status.Detail),
-                _ => Problem(StatusCodes.Status503ServiceUnavailable, "Groups are unavailable right now; try again shortly."),
-            };
+            return For(e, http, ProblemContext.Groups);
         }
     }
 
@@ -140,8 +129,6 @@ public static class GroupEndpoints
             return null; // a lone surrogate escape ("\ud800"): valid JSON, but no text
         }
     }
-
-    private static IResult Problem(int status, string detail) => Results.Problem(statusCode: status, detail: detail);
 
     private sealed record GroupJson(string Id, string Name, string Owner, IReadOnlyList<string> Members)
     {

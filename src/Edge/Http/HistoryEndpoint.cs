@@ -2,11 +2,9 @@ using System.Globalization;
 using Chat.Contracts;
 using Chat.Contracts.Chat.V1;
 using Chat.Edge.Auth;
-using Chat.Edge.Connections;
 using Chat.Edge.Messaging;
 using Grpc.Core;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.Extensions.Options;
 
 namespace Chat.Edge.Http;
 
@@ -26,7 +24,6 @@ public static class HistoryEndpoint
         HttpContext http,
         [FromServices] ChatService.ChatServiceClient chat,
         [FromServices] RecipientDirectory directory,
-        IOptions<RealtimeOptions> options,
         string? with,
         string? group,
         string? before,
@@ -56,7 +53,6 @@ public static class HistoryEndpoint
             }
             var page = await chat.GetHistoryAsync(
                 new GetHistoryRequest { User = user.Username, Peer = peer ?? "", GroupId = group ?? "", Before = before ?? "", Limit = pageSize },
-                deadline: DateTime.UtcNow + options.Value.CallTimeout,
                 cancellationToken: http.RequestAborted);
             return Results.Json(new HistoryPage(
                 [.. page.Messages.Select(MessageJson.Of)],
@@ -64,13 +60,7 @@ public static class HistoryEndpoint
         }
         catch (RpcException e)
         {
-            return e.StatusCode switch
-            {
-                StatusCode.InvalidArgument => BadRequest(e.Status.Detail),
-                StatusCode.NotFound => Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not Found", detail: e.Status.Detail),
-                StatusCode.PermissionDenied => Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: "You are not a member of this group."),
-                _ => Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Service Unavailable", detail: "History cannot be read right now; try again shortly."),
-            };
+            return ServiceProblems.For(e, http, ProblemContext.History);
         }
     }
 

@@ -1,11 +1,10 @@
 using System.Text.Json;
 using Chat.Contracts.User.V1;
 using Chat.Edge.Auth;
-using Chat.ServiceDefaults.Grpc;
 using Grpc.Core;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.Extensions.Options;
 using static Chat.Edge.Http.AccountEndpoints;
+using static Chat.Edge.Http.ServiceProblems;
 
 namespace Chat.Edge.Http;
 
@@ -29,7 +28,7 @@ public static class SessionEndpoints
         return app;
     }
 
-    private static async Task<IResult> RefreshAsync(HttpContext http, [FromServices] UserService.UserServiceClient users, IOptions<ServiceCallOptions> calls)
+    private static async Task<IResult> RefreshAsync(HttpContext http, [FromServices] UserService.UserServiceClient users)
     {
         if (await ReadStringsAsync(http, "refreshToken") is not [var refreshToken])
         {
@@ -39,29 +38,25 @@ public static class SessionEndpoints
         {
             return TokenPair(await users.RefreshAsync(
                 new RefreshRequest { RefreshToken = refreshToken, ClientAddress = ClientAddress(http) },
-                deadline: calls.Value.Deadline(), cancellationToken: http.RequestAborted));
-        }
-        catch (RpcException e) when (e.StatusCode == StatusCode.Unauthenticated)
-        {
-            return Problem(StatusCodes.Status401Unauthorized, "The refresh token is unknown, expired or of an ended session; log in again.");
+                cancellationToken: http.RequestAborted));
         }
         catch (RpcException e)
         {
-            return Unavailable(e);
+            return For(e, http, ProblemContext.Refresh);
         }
     }
 
-    private static Task<IResult> LogoutAsync(HttpContext http, [FromServices] UserService.UserServiceClient users, IOptions<ServiceCallOptions> calls) =>
-        CallAsync(http, async () =>
+    private static Task<IResult> LogoutAsync(HttpContext http, [FromServices] UserService.UserServiceClient users) =>
+        CallAsync(http, ProblemContext.Session, async () =>
         {
-            await users.LogoutAsync(new LogoutRequest { AccessToken = Bearer(http) }, deadline: calls.Value.Deadline(), cancellationToken: http.RequestAborted);
+            await users.LogoutAsync(new LogoutRequest { AccessToken = Bearer(http) }, cancellationToken: http.RequestAborted);
             return Results.NoContent();
         });
 
-    private static Task<IResult> ListAsync(HttpContext http, [FromServices] UserService.UserServiceClient users, IOptions<ServiceCallOptions> calls) =>
-        CallAsync(http, async () =>
+    private static Task<IResult> ListAsync(HttpContext http, [FromServices] UserService.UserServiceClient users) =>
+        CallAsync(http, ProblemContext.Session, async () =>
         {
-            var answer = await users.ListSessionsAsync(new ListSessionsRequest { AccessToken = Bearer(http) }, deadline: calls.Value.Deadline(), cancellationToken: http.RequestAborted);
+            var answer = await users.ListSessionsAsync(new ListSessionsRequest { AccessToken = Bearer(http) }, cancellationToken: http.RequestAborted);
             return Results.Json(new
             {
                 sessions = answer.Sessions.Select(s => new
@@ -75,55 +70,39 @@ public static class SessionEndpoints
             });
         });
 
-    private static Task<IResult> RevokeAsync(HttpContext http, string id, [FromServices] UserService.UserServiceClient users, IOptions<ServiceCallOptions> calls) =>
-        CallAsync(http, async () =>
+    private static Task<IResult> RevokeAsync(HttpContext http, string id, [FromServices] UserService.UserServiceClient users) =>
+        CallAsync(http, ProblemContext.Session, async () =>
         {
-            await users.RevokeSessionAsync(new RevokeSessionRequest { AccessToken = Bearer(http), SessionId = id }, deadline: calls.Value.Deadline(), cancellationToken: http.RequestAborted);
+            await users.RevokeSessionAsync(new RevokeSessionRequest { AccessToken = Bearer(http), SessionId = id }, cancellationToken: http.RequestAborted);
             return Results.NoContent();
         });
 
-    private static async Task<IResult> ChangePasswordAsync(HttpContext http, [FromServices] UserService.UserServiceClient users, IOptions<ServiceCallOptions> calls)
+    private static async Task<IResult> ChangePasswordAsync(HttpContext http, [FromServices] UserService.UserServiceClient users)
     {
         if (await ReadStringsAsync(http, "oldPassword", "newPassword") is not [var oldPassword, var newPassword])
         {
             return Problem(StatusCodes.Status400BadRequest, "Expected a JSON body {\"oldPassword\":\"…\",\"newPassword\":\"…\"}.");
         }
-        return await CallAsync(http, async () =>
+        return await CallAsync(http, ProblemContext.PasswordChange, async () =>
         {
             await users.ChangePasswordAsync(new ChangePasswordRequest { AccessToken = Bearer(http), OldPassword = oldPassword, NewPassword = newPassword, ClientAddress = ClientAddress(http) },
-                deadline: calls.Value.Deadline(), cancellationToken: http.RequestAborted);
+                cancellationToken: http.RequestAborted);
             return Results.NoContent();
         });
     }
 
     private static string Bearer(HttpContext http) => BearerToken.From(http.Request, allowQuery: false) ?? "";
 
-    /// <summary>UserService's answers as the contract's statuses; a refused token is the contract's 401.</summary>
-    private static async Task<IResult> CallAsync(HttpContext http, Func<Task<IResult>> call)
+    /// <summary>UserService's answers as the contract's statuses (<see cref="ServiceProblems"/>).</summary>
+    private static async Task<IResult> CallAsync(HttpContext http, ProblemContext context, Func<Task<IResult>> call)
     {
         try
         {
             return await call();
         }
-        catch (RpcException e) when (e.StatusCode == StatusCode.Unauthenticated)
-        {
-            return Problems.Unauthenticated(http);
-        }
-        catch (RpcException e) when (e.StatusCode == StatusCode.PermissionDenied)
-        {
-            return Problem(StatusCodes.Status401Unauthorized, "The old password is wrong.");
-        }
-        catch (RpcException e) when (e.StatusCode == StatusCode.ResourceExhausted)
-        {
-            return TooManyFailures(http, e);
-        }
-        catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
-        {
-            return Problem(StatusCodes.Status404NotFound, e.Status.Detail);
-        }
         catch (RpcException e)
         {
-            return Unavailable(e);
+            return For(e, http, context);
         }
     }
 

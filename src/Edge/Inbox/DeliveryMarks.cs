@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using Chat.Contracts.Chat.V1;
-using Chat.Edge.Connections;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
 
@@ -13,7 +12,7 @@ namespace Chat.Edge.Inbox;
 /// could not be written is kept and retried; if the replica dies before writing it, the next
 /// connection gets those messages again (at least once, never lost).
 /// </summary>
-public sealed partial class DeliveryMarks(ChatService.ChatServiceClient chat, IOptions<RealtimeOptions> options, ILogger<DeliveryMarks> logger)
+public sealed partial class DeliveryMarks(ChatService.ChatServiceClient chat, IOptions<DeliveryMarkOptions> options, ILogger<DeliveryMarks> logger)
     : BackgroundService, IDeliveryMarks
 {
     // Below ChatService's limit per AckDeliveredMany.
@@ -68,7 +67,7 @@ public sealed partial class DeliveryMarks(ChatService.ChatServiceClient chat, IO
             {
                 var request = new AckDeliveredManyRequest();
                 request.Marks.AddRange(chunk);
-                await chat.AckDeliveredManyAsync(request, deadline: DateTime.UtcNow + options.Value.CallTimeout, cancellationToken: cancellationToken);
+                await chat.AckDeliveredManyAsync(request, cancellationToken: cancellationToken);
             }
             catch (RpcException e)
             {

@@ -1,22 +1,22 @@
 using Chat.Contracts.Chat.V1;
-using Chat.Edge.Connections;
 using Chat.Edge.Protocol;
 using Chat.Edge.Services;
 using Grpc.Core;
-using Microsoft.Extensions.Options;
 
 namespace Chat.Edge.Inbox;
 
 /// <summary>Reads a user's stored incoming messages from ChatService, for catch-up and gap filling.</summary>
-public sealed partial class InboxReader(ChatService.ChatServiceClient chat, IOptions<RealtimeOptions> options, ILogger<InboxReader> logger) : IInbox
+public sealed partial class InboxReader(ChatService.ChatServiceClient chat, ILogger<InboxReader> logger) : IInbox
 {
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(5);
 
     /// <summary>
     /// One page of messages to <paramref name="user"/> after <paramref name="after"/> (null: after
     /// the user's delivery mark, which the page's <see cref="InboxPage.After"/> then tells; "": from
-    /// the first message). While ChatService is unavailable this waits and retries, until
-    /// <paramref name="stop"/>: a connection that cannot catch up must not skip ahead.
+    /// the first message). While ChatService is unavailable this waits and asks again, until
+    /// <paramref name="stop"/>: a connection that cannot catch up must not skip ahead. Not a retry
+    /// policy (each call is already retried within its deadline by the channel's, IdempotentRetries)
+    /// but the connection's patience, which has no bound but the connection's end.
     /// </summary>
     public async Task<InboxPage> SyncAsync(string user, string? after, int limit, CancellationToken stop)
     {
@@ -27,7 +27,6 @@ public sealed partial class InboxReader(ChatService.ChatServiceClient chat, IOpt
             {
                 var response = await chat.SyncMessagesAsync(
                     new SyncMessagesRequest { User = user, After = WireCursor(after), Limit = limit },
-                    deadline: DateTime.UtcNow + options.Value.CallTimeout,
                     cancellationToken: stop);
                 var messages = response.Messages.Select(m => new InboxMessage(m.Id, Render(m))).ToList();
                 return new InboxPage(response.After, messages, response.HasMore);

@@ -1,10 +1,8 @@
 using Chat.Contracts.Chat.V1;
 using Chat.Edge.Bus;
-using Chat.Edge.Connections;
 using Chat.Edge.Protocol;
 using Grpc.Core;
 using Microsoft.Extensions.Caching.Memory;
-using Microsoft.Extensions.Options;
 
 namespace Chat.Edge.Messaging;
 
@@ -19,7 +17,6 @@ public sealed partial class ConversationSignals(
     RecipientDirectory recipients,
     IMessageBus bus,
     IMemoryCache cache,
-    IOptions<RealtimeOptions> options,
     ILogger<ConversationSignals> logger) : IConversationSignals
 {
     public static readonly TimeSpan TypingInterval = TimeSpan.FromSeconds(2);
@@ -38,7 +35,7 @@ public sealed partial class ConversationSignals(
             }
             var marked = await chat.MarkReadAsync(
                 new MarkReadRequest { User = reader, Peer = frame.With ?? "", GroupId = frame.Group ?? "", UpTo = frame.UpTo },
-                deadline: Deadline(), cancellationToken: aborted);
+                cancellationToken: aborted);
             if (!marked.Advanced)
             {
                 return Answer.Silent; // the mark only moves forward: an older receipt changes nothing
@@ -59,7 +56,7 @@ public sealed partial class ConversationSignals(
         }
         catch (RpcException e)
         {
-            return Failure(e);
+            return ServiceErrorAnswers.For(e, frame.Group is null ? ConversationKind.Direct : ConversationKind.Group, clientId: null);
         }
     }
 
@@ -95,14 +92,14 @@ public sealed partial class ConversationSignals(
         }
         catch (RpcException e)
         {
-            return Failure(e);
+            return ServiceErrorAnswers.For(e, frame.Group is null ? ConversationKind.Direct : ConversationKind.Group, clientId: null);
         }
     }
 
     /// <summary>The group's members, asked of ChatService each time (which refuses non-members).</summary>
     private async Task<IReadOnlyList<string>> MembersAsync(string user, string group, CancellationToken aborted)
     {
-        var found = await chat.GetGroupAsync(new GetGroupRequest { User = user, GroupId = group }, deadline: Deadline(), cancellationToken: aborted);
+        var found = await chat.GetGroupAsync(new GetGroupRequest { User = user, GroupId = group }, cancellationToken: aborted);
         return found.Members;
     }
 
@@ -117,15 +114,6 @@ public sealed partial class ConversationSignals(
             LogPublishFailed(logger, busEvent.Kind, e.Message); // live-only signals: lost, and that is acceptable
         }
     }
-
-    private DateTime Deadline() => DateTime.UtcNow + options.Value.CallTimeout;
-
-    private static Answer Failure(RpcException e) => e.StatusCode switch
-    {
-        StatusCode.NotFound or StatusCode.PermissionDenied => Answer.Error(ErrorCodes.Forbidden, "you are not a member of this group", clientId: null),
-        StatusCode.InvalidArgument => Answer.Error(ErrorCodes.InvalidFrame, e.Status.Detail, clientId: null),
-        _ => Answer.Error(ErrorCodes.Unavailable, "try again shortly", clientId: null),
-    };
 
     [LoggerMessage(EventId = 130, Level = LogLevel.Warning, Message = "Publishing a {Kind} signal failed: {Reason}")]
     private static partial void LogPublishFailed(ILogger logger, BusEventKind kind, string reason);

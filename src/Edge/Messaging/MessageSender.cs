@@ -1,25 +1,21 @@
 using System.Diagnostics;
 using Chat.Contracts.Chat.V1;
 using Chat.Edge.Bus;
-using Chat.Edge.Connections;
 using Chat.Edge.Observability;
 using Chat.Edge.Protocol;
-using Chat.Edge.Services;
 using Grpc.Core;
-using Microsoft.Extensions.Options;
 
 namespace Chat.Edge.Messaging;
 
 /// <summary>
-/// The path of one message: recipient check, durable store through ChatService (retried with the
-/// same idempotency key), the <c>sent</c> answer, then live delivery through the bus. Nothing is
-/// acknowledged that is not stored.
+/// The path of one message: recipient check, durable store through ChatService (retried by the
+/// channel's policy with the same idempotency key: IdempotentRetries), the <c>sent</c> answer,
+/// then live delivery through the bus. Nothing is acknowledged that is not stored.
 /// </summary>
 public sealed partial class MessageSender(
     ChatService.ChatServiceClient chat,
     RecipientDirectory recipients,
     IMessageBus bus,
-    IOptions<RealtimeOptions> options,
     EdgeMetrics metrics,
     ILogger<MessageSender> logger) : IMessagePath
 {
@@ -73,7 +69,7 @@ public sealed partial class MessageSender(
         }
         catch (RpcException e)
         {
-            return Failure(e, frame.ClientId);
+            return ServiceErrorAnswers.For(e, ConversationKind.Direct, frame.ClientId);
         }
     }
 
@@ -104,22 +100,17 @@ public sealed partial class MessageSender(
                 BusEvent.ForMessage(stored.Id, member.Value, message, traceParent))));
             return Answer.Silent;
         }
-        catch (RpcException e) when (e.StatusCode is StatusCode.NotFound or StatusCode.PermissionDenied)
-        {
-            // Unknown or not yours: the same answer, so a non-member learns nothing about the group.
-            return Answer.Error(ErrorCodes.Forbidden, "you are not a member of this group", frame.ClientId);
-        }
         catch (RpcException e)
         {
-            return Failure(e, frame.ClientId);
+            // Unknown or not yours: the same answer, so a non-member learns nothing about the group.
+            return ServiceErrorAnswers.For(e, ConversationKind.Group, frame.ClientId);
         }
     }
 
     /// <summary>A retry's duplicate comes back without the members' previous ids: the group's members.</summary>
     private async Task<IReadOnlyList<string>> MembersAsync(string sender, string group, CancellationToken aborted)
     {
-        var found = await chat.GetGroupAsync(new GetGroupRequest { User = sender, GroupId = group },
-            deadline: DateTime.UtcNow + options.Value.CallTimeout, cancellationToken: aborted);
+        var found = await chat.GetGroupAsync(new GetGroupRequest { User = sender, GroupId = group }, cancellationToken: aborted);
         return found.Members;
     }
 
@@ -132,24 +123,15 @@ public sealed partial class MessageSender(
     private Task PublishCatchUpAsync(IReadOnlyList<string> recipients) =>
         Task.WhenAll(recipients.Select(recipient => PublishAsync(recipient, BusEvent.CatchUp)));
 
-    private async Task<StoreMessageResponse> StoreAsync(StoreMessageRequest request, SendFrame frame, CancellationToken aborted)
+    /// <summary>
+    /// Stores the message once, however often the call is tried: every attempt (the channel retries
+    /// an unavailable ChatService) carries the same idempotency key.
+    /// </summary>
+    private Task<StoreMessageResponse> StoreAsync(StoreMessageRequest request, SendFrame frame, CancellationToken aborted)
     {
-        var sender = request.Sender;
         request.Text = frame.Text;
         request.ClientId = frame.ClientId ?? GeneratedKeyPrefix + Guid.NewGuid().ToString("N");
-        var attempts = Math.Max(1, options.Value.StoreAttempts);
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return await chat.StoreMessageAsync(request, deadline: DateTime.UtcNow + options.Value.CallTimeout, cancellationToken: aborted);
-            }
-            catch (RpcException e) when (GrpcFailures.IsTransient(e) && attempt < attempts && !aborted.IsCancellationRequested)
-            {
-                LogStoreRetry(logger, sender, attempt, e.StatusCode);
-                await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt), aborted);
-            }
-        }
+        return chat.StoreMessageAsync(request, cancellationToken: aborted).ResponseAsync;
     }
 
     private async Task PublishAsync(string recipient, BusEvent busEvent)
@@ -165,17 +147,6 @@ public sealed partial class MessageSender(
             LogPublishFailed(logger, busEvent.Kind, busEvent.Id, e.Message);
         }
     }
-
-    private static Answer Failure(RpcException e, string? clientId) => e.StatusCode switch
-    {
-        StatusCode.InvalidArgument => Answer.Error(ErrorCodes.InvalidFrame, e.Status.Detail, clientId),
-        StatusCode.NotFound => Answer.Error(ErrorCodes.UnknownRecipient, e.Status.Detail, clientId),
-        StatusCode.PermissionDenied => Answer.Error(ErrorCodes.Forbidden, e.Status.Detail, clientId),
-        _ => Answer.Error(ErrorCodes.Unavailable, "the message was not stored; try again with the same clientId", clientId),
-    };
-
-    [LoggerMessage(EventId = 108, Level = LogLevel.Warning, Message = "Storing a message from {Sender} failed (attempt {Attempt}, {Status}); retrying")]
-    private static partial void LogStoreRetry(ILogger logger, string sender, int attempt, StatusCode status);
 
     [LoggerMessage(EventId = 109, Level = LogLevel.Warning, Message = "Publishing {Kind} {Id} failed ({Reason}); recipients will get it from the store")]
     private static partial void LogPublishFailed(ILogger logger, BusEventKind kind, string id, string reason);

@@ -1,9 +1,7 @@
 using Chat.Contracts;
 using Chat.Contracts.User.V1;
 using Chat.Edge.Caching;
-using Chat.Edge.Connections;
 using Microsoft.Extensions.Caching.Memory;
-using Microsoft.Extensions.Options;
 
 namespace Chat.Edge.Messaging;
 
@@ -13,7 +11,7 @@ namespace Chat.Edge.Messaging;
 /// deleted), so yes is cached long; no is cached briefly, because the name may be registered any
 /// moment.
 /// </summary>
-public sealed class RecipientDirectory(UserService.UserServiceClient users, IMemoryCache memory, ISharedCache shared, IOptions<RealtimeOptions> options)
+public sealed class RecipientDirectory(UserService.UserServiceClient users, IMemoryCache memory, ISharedCache shared)
 {
     private static readonly TimeSpan KnownFor = TimeSpan.FromMinutes(10);
     private static readonly TimeSpan UnknownFor = TimeSpan.FromSeconds(5);
@@ -33,7 +31,6 @@ public sealed class RecipientDirectory(UserService.UserServiceClient users, IMem
         }
         var response = await users.LookupUsersAsync(
             new LookupUsersRequest { Usernames = { username } },
-            deadline: DateTime.UtcNow + options.Value.CallTimeout,
             cancellationToken: cancellationToken);
         var exists = response.Users.Any(u => u.Username == username);
         await _cache.SetAsync(username, exists ? Existence.Yes : Existence.No, exists ? KnownFor : UnknownFor);

@@ -1,3 +1,5 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace Chat.Edge.Redis;
 
 /// <summary>
@@ -14,15 +16,19 @@ public sealed class RedisOptions
     public string ConnectionString { get; set; } = "";
 
     /// <summary>Time to open a connection.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "01:00:00")]
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>Time a command may take before it counts as failed.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "01:00:00")]
     public TimeSpan OperationTimeout { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Longest wait between two reconnection attempts while Redis is away.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "01:00:00")]
     public TimeSpan MaxReconnectDelay { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>At most one log line per this interval about failing Redis commands.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "01:00:00")]
     public TimeSpan FailureLogInterval { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
@@ -30,6 +36,7 @@ public sealed class RedisOptions
     /// stored through other replicas still reach it live (one SyncMessages per connection per
     /// interval, ramped by <see cref="CatchUpBatchSize"/>; nothing while Redis is up).
     /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "01:00:00")]
     public TimeSpan OutagePollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
@@ -37,8 +44,10 @@ public sealed class RedisOptions
     /// local connection re-reads the store; this many at a time, so
     /// ChatService sees a ramp rather than every connection of the replica at once.
     /// </summary>
+    [Range(1, int.MaxValue)]
     public int CatchUpBatchSize { get; set; } = 200;
 
     /// <summary>Pause between two batches of <see cref="CatchUpBatchSize"/> catch-ups.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
     public TimeSpan CatchUpBatchPause { get; set; } = TimeSpan.FromMilliseconds(50);
 }

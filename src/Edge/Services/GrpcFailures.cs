@@ -2,11 +2,15 @@ using Grpc.Core;
 
 namespace Chat.Edge.Services;
 
-/// <summary>Which failures of a call to an internal service are worth another attempt.</summary>
+/// <summary>
+/// Which failures of a call to an internal service may pass if one waits: for a caller that waits
+/// on its own terms (a connection catching up). Retries within one call are the channel's
+/// (ServiceDefaults' IdempotentRetries).
+/// </summary>
 public static class GrpcFailures
 {
     /// <summary>
-    /// The service could not be reached or did not answer in time. Only safe to retry for calls
+    /// The service could not be reached or did not answer in time. Only safe to ask again for calls
     /// that are idempotent (reads, and StoreMessage with the same idempotency key).
     /// </summary>
     public static bool IsTransient(RpcException e) =>

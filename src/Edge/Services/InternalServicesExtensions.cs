@@ -19,28 +19,31 @@ public static class InternalServicesExtensions
 
     public static IHostApplicationBuilder AddInternalServices(this IHostApplicationBuilder builder)
     {
-        var calls = ServiceCallOptions.From(builder.Configuration);
-        var users = ServiceCallOptions.Address(calls.UserService, nameof(calls.UserService));
-        var chat = ServiceCallOptions.Address(calls.ChatService, nameof(calls.ChatService));
-        builder.Services.AddOptions<ServiceCallOptions>().BindConfiguration(ServiceCallOptions.Section);
-        builder.Services.AddInternalGrpcClient<UserService.UserServiceClient>(users, calls);
-        builder.Services.AddInternalGrpcClient<ChatService.ChatServiceClient>(chat, calls);
-        builder.Services.AddInternalGrpcClient<Health.HealthClient>(users, calls, UserHealth);
-        builder.Services.AddInternalGrpcClient<Health.HealthClient>(chat, calls, ChatHealth);
+        builder.Services.AddInternalGrpcClient<UserService.UserServiceClient>(InternalService.UserService);
+        builder.Services.AddInternalGrpcClient<ChatService.ChatServiceClient>(InternalService.ChatService);
+        builder.Services.AddInternalGrpcClient<Health.HealthClient>(InternalService.UserService, UserHealth);
+        builder.Services.AddInternalGrpcClient<Health.HealthClient>(InternalService.ChatService, ChatHealth);
         builder.Services.AddHealthChecks()
             .Add(new HealthCheckRegistration("user-service", sp => new GrpcHealthCheck(sp.GetRequiredService<GrpcClientFactory>().CreateClient<Health.HealthClient>(UserHealth)), HealthStatus.Unhealthy, [ServiceDefaultsExtensions.ReadyTag]))
             .Add(new HealthCheckRegistration("chat-service", sp => new GrpcHealthCheck(sp.GetRequiredService<GrpcClientFactory>().CreateClient<Health.HealthClient>(ChatHealth)), HealthStatus.Unhealthy, [ServiceDefaultsExtensions.ReadyTag]));
         return builder;
     }
 
-    /// <summary>Ready while the service answers its gRPC health check as serving, within two seconds.</summary>
+    /// <summary>
+    /// Ready while the service answers its gRPC health check as serving, within <see cref="CheckTimeout"/>:
+    /// its own bound rather than the calls' (<see cref="ServiceCallOptions.CallTimeout"/>), because
+    /// readiness must turn within 2 s of the service's return or loss (PROTOCOL.md) however long
+    /// other calls may take.
+    /// </summary>
     private sealed class GrpcHealthCheck(Health.HealthClient health) : IHealthCheck
     {
+        private static readonly TimeSpan CheckTimeout = TimeSpan.FromSeconds(2);
+
         public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
         {
             try
             {
-                var answer = await health.CheckAsync(new HealthCheckRequest(), deadline: DateTime.UtcNow.AddSeconds(2), cancellationToken: cancellationToken);
+                var answer = await health.CheckAsync(new HealthCheckRequest(), deadline: DateTime.UtcNow + CheckTimeout, cancellationToken: cancellationToken);
                 return answer.Status == HealthCheckResponse.Types.ServingStatus.Serving
                     ? HealthCheckResult.Healthy()
                     : HealthCheckResult.Unhealthy($"answers {answer.Status}");

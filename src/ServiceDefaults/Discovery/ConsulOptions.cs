@@ -1,3 +1,5 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace Chat.ServiceDefaults.Discovery;
 
 /// <summary>Where Consul is and how this service appears in it (section <c>Consul</c>).</summary>
@@ -24,16 +26,21 @@ public sealed class ConsulOptions
     public string? ServiceId { get; set; }
 
     /// <summary>How often Consul runs this instance's health check.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "01:00:00")]
     public TimeSpan CheckInterval { get; set; } = TimeSpan.FromSeconds(5);
 
+    [Range(typeof(TimeSpan), "00:00:00.001", "01:00:00")]
     public TimeSpan CheckTimeout { get; set; } = TimeSpan.FromSeconds(3);
 
     /// <summary>An instance critical this long is removed by Consul (it crashed without deregistering).</summary>
+    [Range(typeof(TimeSpan), "00:01:00", "7.00:00:00")]
     public TimeSpan DeregisterCriticalServiceAfter { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>How often the registration checks that the agent still knows this instance.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "01:00:00")]
     public TimeSpan AntiEntropyInterval { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>The longest a blocking query waits for a change (Consul caps it at 10 minutes).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "00:10:00")]
     public TimeSpan BlockingWait { get; set; } = TimeSpan.FromSeconds(30);
 }

@@ -38,15 +38,24 @@ public static class DiscoveryExtensions
         {
             // consul:// is not http://: say that the channel speaks plaintext HTTP/2 (h2c).
             channel.Credentials = ChannelCredentials.Insecure;
-            channel.ServiceConfig ??= new ServiceConfig { LoadBalancingConfigs = { new RoundRobinConfig() } };
+            // The service config may already hold the retry policy (InternalGrpcClients): added to, not replaced.
+            channel.ServiceConfig ??= new ServiceConfig();
+            if (channel.ServiceConfig.LoadBalancingConfigs.Count == 0)
+            {
+                channel.ServiceConfig.LoadBalancingConfigs.Add(new RoundRobinConfig());
+            }
         }));
         return builder;
     }
 
     private static void AddConsulClient(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<ConsulOptions>().BindConfiguration(ConsulOptions.Section);
-        builder.Services.TryAddSingleton(sp => new ConsulClient(
+        if (builder.Services.Any(d => d.ServiceType == typeof(ConsulClient)))
+        {
+            return; // registration and discovery share one
+        }
+        builder.Services.AddOptions<ConsulOptions>().BindConfiguration(ConsulOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton(sp => new ConsulClient(
             new HttpClient { Timeout = Timeout.InfiniteTimeSpan }, // blocking queries outlast any default timeout
             sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<ConsulOptions>>()));
     }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Chat.UserService.Login;
 
 namespace Chat.UserService.Grpc;
@@ -6,8 +7,8 @@ public static class UserGrpcExtensions
 {
     public static IHostApplicationBuilder AddUserApi(this IHostApplicationBuilder builder)
     {
-        var throttle = builder.Configuration.GetSection(LoginThrottleOptions.Section).Get<LoginThrottleOptions>() ?? new LoginThrottleOptions();
-        builder.Services.AddSingleton(throttle);
+        builder.Services.AddOptions<LoginThrottleOptions>().BindConfiguration(LoginThrottleOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton(sp => sp.GetRequiredService<IOptions<LoginThrottleOptions>>().Value);
         builder.Services.AddSingleton<LoginThrottle>();
         builder.Services.AddSingleton<LoginMetrics>();
         return builder;

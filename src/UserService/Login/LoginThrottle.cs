@@ -74,11 +74,14 @@ public sealed class LoginThrottleOptions
     public const string Section = "LoginThrottle";
 
     /// <summary>Failures of one username from one address before logins are refused.</summary>
+    [System.ComponentModel.DataAnnotations.Range(1, int.MaxValue)]
     public int MaxFailures { get; set; } = 10;
 
     /// <summary>How long a failure counts.</summary>
+    [System.ComponentModel.DataAnnotations.Range(typeof(TimeSpan), "00:00:00.001", "1.00:00:00")]
     public TimeSpan Window { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>Pairs tracked before expired ones are swept.</summary>
+    [System.ComponentModel.DataAnnotations.Range(1, int.MaxValue)]
     public int MaxTrackedPairs { get; set; } = 100_000;
 }

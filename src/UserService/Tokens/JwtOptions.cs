@@ -1,3 +1,5 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace Chat.UserService.Tokens;
 
 /// <summary>How access tokens are signed and checked (section <c>Jwt</c>).</summary>
@@ -19,8 +21,10 @@ public sealed class JwtOptions
     public string Audience { get; set; } = "chat";
 
     /// <summary>Lifetime of an access token: short, since a session lives on through refresh tokens.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan Lifetime { get; set; } = TimeSpan.FromMinutes(15);
 
     /// <summary>Clock difference tolerated between machines when checking exp and nbf.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
     public TimeSpan ClockSkew { get; set; } = TimeSpan.FromSeconds(30);
 }

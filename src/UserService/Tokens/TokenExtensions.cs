@@ -1,25 +1,31 @@
-using Chat.ServiceDefaults;
 using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.Tokens;
 
 namespace Chat.UserService.Tokens;
 
 public static class TokenExtensions
 {
     /// <summary>
-    /// JWT issuing and validation, with the signing key loaded now: a missing key in Production
-    /// stops the start before anything listens.
+    /// JWT issuing and validation, with the signing key loaded as the service starts (it is checked
+    /// with the options): a missing key in Production stops the start before anything listens.
     /// </summary>
     public static IHostApplicationBuilder AddTokens(this IHostApplicationBuilder builder)
     {
-        var options = builder.Configuration.GetSection(JwtOptions.Section).Get<JwtOptions>() ?? new JwtOptions();
-        if (options.Lifetime <= TimeSpan.Zero)
-        {
-            throw new StartupException("Jwt:Lifetime must be positive.");
-        }
-        using var loggers = LoggerFactory.Create(l => l.AddJsonConsole());
-        var key = SigningKeyLoader.Load(options, builder.Environment, loggers.CreateLogger("Chat.UserService.Tokens"));
-        builder.Services.AddSingleton(Options.Create(options));
-        builder.Services.AddSingleton(sp => new TokenService(options, key, sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddOptions<JwtOptions>().BindConfiguration(JwtOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<TokenSigningKey>()
+            .Configure<IOptions<JwtOptions>, IHostEnvironment, ILoggerFactory>((signing, jwt, environment, loggers) =>
+                signing.Key = SigningKeyLoader.Load(jwt.Value, environment, loggers.CreateLogger("Chat.UserService.Tokens")))
+            .ValidateOnStart();
+        builder.Services.AddSingleton(sp => new TokenService(
+            sp.GetRequiredService<IOptions<JwtOptions>>().Value,
+            sp.GetRequiredService<IOptions<TokenSigningKey>>().Value.Key!,
+            sp.GetRequiredService<TimeProvider>()));
         return builder;
     }
+}
+
+/// <summary>The loaded signing key, as options so that it is loaded (and a missing one refused) at start.</summary>
+public sealed class TokenSigningKey
+{
+    public ECDsaSecurityKey? Key { get; set; }
 }

@@ -1,6 +1,6 @@
-using System.Net.Http.Json;
-using System.Text.Json;
+using Chat.Contracts.User.V1;
 using Chat.IntegrationTests.Infrastructure;
+using Grpc.Net.Client;
 
 namespace Chat.IntegrationTests.Realtime;
 
@@ -84,13 +84,15 @@ public class ChatSystem : IAsyncLifetime
     public async Task<(string Username, string Token)> NewUserAsync(string prefix = "u")
     {
         var username = $"{prefix}{Guid.NewGuid():N}"[..20];
-        using var http = new HttpClient { BaseAddress = Edge.Address };
-        var credentials = new { username, password = "correct horse battery" };
-        (await http.PostAsJsonAsync("/api/auth/register", credentials)).EnsureSuccessStatusCode();
-        var login = await http.PostAsJsonAsync("/api/auth/login", credentials);
-        login.EnsureSuccessStatusCode();
-        var body = await login.Content.ReadFromJsonAsync<JsonElement>();
-        return (username, body.GetProperty("accessToken").GetString()!);
+        // Straight to UserService, with a deadline of its own: a password hash on a loaded CI
+        // machine can outlast the Edge's call deadline (3 s in the systems that kill ChatService),
+        // and sign-up is not what these tests are about (Accounts/ tests the Edge's API).
+        using var channel = GrpcChannel.ForAddress(Users.Address);
+        var users = new Contracts.User.V1.UserService.UserServiceClient(channel);
+        const string password = "correct horse battery";
+        await users.RegisterAsync(new RegisterRequest { Username = username, Password = password }, deadline: DateTime.UtcNow.AddSeconds(60));
+        var login = await users.LoginAsync(new LoginRequest { Username = username, Password = password, ClientAddress = "127.0.0.1" }, deadline: DateTime.UtcNow.AddSeconds(60));
+        return (username, login.AccessToken);
     }
 
     public Task<ChatClient> ConnectAsync(string token, string? after = null, ServiceProcess? edge = null) =>

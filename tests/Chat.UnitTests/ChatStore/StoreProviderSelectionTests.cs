@@ -26,6 +26,6 @@ public sealed class StoreProviderSelectionTests
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Storage:Provider"] = "Cassandra" }).Build();
 
-        Assert.Throws<InvalidOperationException>(() => StoreProviderSelection.Choose(configuration));
+        Assert.Throws<Chat.ServiceDefaults.StartupException>(() => StoreProviderSelection.Choose(configuration));
     }
 }
