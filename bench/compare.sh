@@ -30,8 +30,8 @@ export Realtime__MessagesPerSecond=100000 Realtime__Burst=100000
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 
 say() { printf 'compare: %s\n' "$*" >&2; }
-wait_http() { for _ in $(seq 1 120); do curl -sf -o /dev/null "$1" && return 0; sleep 1; done; return 1; }
-wait_port() { for _ in $(seq 1 60); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.5; done; return 1; }
+# wait_http, wait_port, sweep
+source bench/lib.sh
 
 counters=$(command -v dotnet-counters || echo "$HOME/.dotnet/tools/dotnet-counters")
 if [ ! -x "$counters" ]; then
@@ -55,16 +55,6 @@ cleanup() {
 trap cleanup EXIT
 loadgen_dll="${tree[after]}/tools/LoadGen/bin/Release/net10.0/Chat.LoadGen.dll"
 loadgen() { dotnet "$loadgen_dll" "$@"; }
-
-sweep() { # NAME PIDS RATES LOADGEN-ARGS...
-  local name=$1 pids=$2 rates=$3
-  shift 3
-  loadgen "$@" --rate 1000 --duration 5 --drain 2 --prefix "${name}w$$" --edge-pids "$pids" > /dev/null
-  for rate in $rates; do
-    say "$name at $rate/s"
-    loadgen "$@" --rate "$rate" --duration "$seconds" --drain 3 --prefix "${name}${rate}r$$" --edge-pids "$pids" > "$results/$name-$rate.json"
-  done
-}
 
 full_system() { # SIDE
   local side=$1 state

@@ -1,0 +1,16 @@
+# What bench/run.sh and bench/compare.sh share; sourced, not run. The caller defines `say`,
+# `loadgen` (which load generator), `results` (where a sweep writes) and `seconds` (per rate).
+
+wait_http() { for _ in $(seq 1 120); do curl -sf -o /dev/null "$1" && return 0; sleep 1; done; return 1; }
+wait_port() { for _ in $(seq 1 60); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.5; done; return 1; }
+
+# sweep NAME PIDS RATES LOADGEN-ARGS...: a short warm-up (JIT, pools; not recorded), then each rate.
+sweep() {
+  local name=$1 pids=$2 rates=$3
+  shift 3
+  loadgen "$@" --rate 1000 --duration 5 --drain 2 --prefix "${name}w$$" --edge-pids "$pids" > /dev/null
+  for rate in $rates; do
+    say "$name at $rate/s"
+    loadgen "$@" --rate "$rate" --duration "$seconds" --drain 3 --prefix "${name}${rate}r$$" --edge-pids "$pids" > "$results/$name-$rate.json"
+  done
+}
