@@ -199,7 +199,17 @@ public sealed class ChatClient : IAsyncDisposable
     /// (null), handing each frame to <paramref name="onFrame"/>. The element lives only during the
     /// call: nothing is copied or kept.
     /// </summary>
-    public Task<WebSocketCloseStatus?> RunAsync(Action<JsonElement> onFrame, CancellationToken stop)
+    public Task<WebSocketCloseStatus?> RunAsync(Action<JsonElement> onFrame, CancellationToken stop) =>
+        StartRun(() => _reader.ReadAllAsync(onFrame, stop));
+
+    /// <summary>
+    /// As <see cref="RunAsync(Action{JsonElement}, CancellationToken)"/>, each frame as its UTF-8
+    /// bytes (valid only during the call) for a reader that parses only what it needs.
+    /// </summary>
+    public Task<WebSocketCloseStatus?> RunUtf8Async(Action<ReadOnlyMemory<byte>> onFrame, CancellationToken stop) =>
+        StartRun(() => _reader.ReadAllAsync(onFrame, stop));
+
+    private Task<WebSocketCloseStatus?> StartRun(Func<Task<WebSocketCloseStatus?>> read)
     {
         lock (_gate)
         {
@@ -207,7 +217,7 @@ public sealed class ChatClient : IAsyncDisposable
             {
                 throw new InvalidOperationException("This client is already being read.");
             }
-            return _reading = _reader.ReadAllAsync(onFrame, stop);
+            return _reading = read();
         }
     }
 

@@ -4,8 +4,9 @@ using System.Text.Json;
 namespace Chat.Client;
 
 /// <summary>
-/// Reads a socket's messages whole and parses each as one JSON frame, in one buffer reused for
-/// every message (grown when a message does not fit): no allocation per frame but the parse's.
+/// Reads a socket's messages whole, in one buffer reused for every message (grown when a message
+/// does not fit), and hands each over while it is still in that buffer: parsed as one JSON frame,
+/// or as its UTF-8 bytes for a reader that parses only what it needs (the load generator).
 /// </summary>
 internal sealed class FrameReader(WebSocket socket)
 {
@@ -20,7 +21,17 @@ internal sealed class FrameReader(WebSocket socket)
     public int Received => Volatile.Read(ref _received);
 
     /// <summary>The server's close status; null when the connection dropped or <paramref name="stop"/> was asked.</summary>
-    public async Task<WebSocketCloseStatus?> ReadAllAsync(Action<JsonElement> onFrame, CancellationToken stop)
+    public Task<WebSocketCloseStatus?> ReadAllAsync(Action<JsonElement> onFrame, CancellationToken stop) =>
+        ReadAllAsync(
+            utf8 =>
+            {
+                using var frame = JsonDocument.Parse(utf8);
+                onFrame(frame.RootElement);
+            },
+            stop);
+
+    /// <summary>As above, each frame as its bytes, valid only during the call.</summary>
+    public async Task<WebSocketCloseStatus?> ReadAllAsync(Action<ReadOnlyMemory<byte>> onFrame, CancellationToken stop)
     {
         var buffer = new byte[InitialBufferBytes];
         try
@@ -48,8 +59,7 @@ internal sealed class FrameReader(WebSocket socket)
                 }
                 while (!result.EndOfMessage);
                 Interlocked.Increment(ref _received);
-                using var frame = JsonDocument.Parse(buffer.AsMemory(0, length));
-                onFrame(frame.RootElement);
+                onFrame(buffer.AsMemory(0, length));
             }
         }
         catch (Exception e) when (e is WebSocketException or OperationCanceledException)

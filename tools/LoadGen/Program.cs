@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Text.Json;
 using Chat.Client;
 using Chat.LoadGen;
@@ -54,13 +53,14 @@ var rssConnected = EdgeMemory.TotalRssBytes(options.EdgePids);
 Console.Error.WriteLine($"{clients.Length} connections open");
 await Task.Delay(options.Settle);
 
-var measurements = new Measurements();
+// The warm-up: the first seconds of messages at the same rate, counted for loss but not timed.
+// This process is new for every run, and its first seconds compile its code (up to half a
+// second of JIT a second here): timed, that would be the generator's latency, not the servers'.
+var measuredFrom = (long)(options.Rate * options.Warmup.TotalSeconds);
+var total = measuredFrom + (long)(options.Rate * options.Duration.TotalSeconds);
+var measurements = new Measurements(total, measuredFrom, options.Duration);
 using var stop = new CancellationTokenSource();
-var running = clients.Select((c, i) =>
-{
-    var user = users[i].Name;
-    return c.RunAsync(frame => measurements.OnFrame(user, frame), stop.Token);
-}).ToArray();
+var running = clients.Select(c => c.RunUtf8Async(measurements.OnFrame, stop.Token)).ToArray();
 
 // Who sends to whom.
 var senders = options.Pattern == "fanin" ? clients[1..] : clients;
@@ -68,8 +68,8 @@ string RecipientOf(int senderIndex) => options.Pattern == "fanin"
     ? users[0].Name
     : users[(senderIndex ^ 1) < users.Count ? senderIndex ^ 1 : senderIndex - 1].Name;
 var senderOffset = options.Pattern == "fanin" ? 1 : 0;
+var frames = senders.Select((_, i) => new SendFrames(RecipientOf(i + senderOffset))).ToArray();
 
-var total = (long)(options.Rate * options.Duration.TotalSeconds);
 var start = measurements.Now;
 var ticksPerMessage = Stopwatch.Frequency / options.Rate;
 var nextProgress = TimeSpan.FromSeconds(1);
@@ -82,13 +82,7 @@ for (long k = 0; k < total;)
     {
         var senderIndex = (int)(k % senders.Length);
         measurements.Scheduled(k, start + (long)(k * ticksPerMessage));
-        senders[senderIndex].Post(JsonSerializer.SerializeToUtf8Bytes(new
-        {
-            type = "send",
-            to = RecipientOf(senderIndex + senderOffset),
-            text = k.ToString(CultureInfo.InvariantCulture) + " load",
-            clientId = k.ToString(CultureInfo.InvariantCulture),
-        }));
+        senders[senderIndex].Post(frames[senderIndex].For(k));
     }
     if (clock.Elapsed >= nextProgress)
     {
