@@ -27,6 +27,9 @@ public static class MessageLimits
     public const int DefaultConversationPage = 50;
     public const int MaxConversationPage = 200;
 
+    /// <summary>Most messages in one StoreMessages call.</summary>
+    public const int MaxMessagesPerStoreCall = 500;
+
     /// <summary>Most delivery marks in one AckDeliveredMany.</summary>
     public const int MaxMarksPerCall = 1000;
 

@@ -44,6 +44,8 @@ public static class RealtimeExtensions
         services.AddSingleton<TokenValidator>();
         services.AddSingleton<IConnectionAuthenticator, TokenAuthenticator>();
         services.AddSingleton<RecipientDirectory>();
+        services.AddOptions<StoreBatchOptions>().BindConfiguration(StoreBatchOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<StoreBatcher>();
         services.AddSingleton<IMessagePath, MessageSender>();
         services.AddSingleton<IConversationSignals, ConversationSignals>();
         services.AddSingleton<IInbox, InboxReader>();

@@ -75,6 +75,35 @@ internal sealed partial class ChatGrpcService(
         return response;
     }
 
+    /// <summary>
+    /// Every message as <see cref="StoreMessage"/>, all at once: the group commit store writes
+    /// those that arrive together in one transaction. A message's own refusal is its outcome; any
+    /// other failure fails the call (StoreFailureInterceptor maps it), and the caller may call
+    /// again with the same messages.
+    /// </summary>
+    public override async Task<StoreMessagesResponse> StoreMessages(StoreMessagesRequest request, ServerCallContext context)
+    {
+        if (request.Messages.Count > MessageLimits.MaxMessagesPerStoreCall)
+        {
+            throw Invalid($"at most {MessageLimits.MaxMessagesPerStoreCall} messages a call");
+        }
+        var response = new StoreMessagesResponse();
+        response.Outcomes.AddRange(await Task.WhenAll(request.Messages.Select(m => OutcomeAsync(m, context))));
+        return response;
+    }
+
+    private async Task<StoreOutcome> OutcomeAsync(StoreMessageRequest request, ServerCallContext context)
+    {
+        try
+        {
+            return new StoreOutcome { Stored = await StoreMessage(request, context) };
+        }
+        catch (Exception e) when (StoreFailureInterceptor.RefusalOf(e) is { } refusal)
+        {
+            return new StoreOutcome { Refused = new StoreRefusal { Code = (int)refusal.StatusCode, Detail = refusal.Detail } };
+        }
+    }
+
     public override async Task<GetHistoryResponse> GetHistory(GetHistoryRequest request, ServerCallContext context)
     {
         RequireName(request.User, "user");

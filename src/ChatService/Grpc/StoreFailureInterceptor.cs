@@ -23,19 +23,9 @@ internal sealed partial class StoreFailureInterceptor(ILogger<StoreFailureInterc
             LogUnavailable(logger, context.Method, e.Message);
             throw new RpcException(new Status(StatusCode.Unavailable, "the message store is unavailable"));
         }
-        catch (ConversationAccessException e)
+        catch (Exception e) when (e is ConversationAccessException or ArgumentException)
         {
-            var code = e.Error switch
-            {
-                ConversationAccessError.GroupNotFound => StatusCode.NotFound,
-                ConversationAccessError.GroupFull => StatusCode.FailedPrecondition,
-                _ => StatusCode.PermissionDenied,
-            };
-            throw new RpcException(new Status(code, e.Message));
-        }
-        catch (ArgumentException e)
-        {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, e.Message));
+            throw new RpcException(RefusalOf(e)!.Value);
         }
         catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
         {
@@ -43,6 +33,26 @@ internal sealed partial class StoreFailureInterceptor(ILogger<StoreFailureInterc
             throw new RpcException(new Status(code, "the call ended before the store answered"));
         }
     }
+
+    /// <summary>
+    /// The status of a refusal of the request itself (bad fields, an unknown user or group, not a
+    /// member, a full group), which calling again cannot change; null for anything else (the
+    /// store away, the call out of time). StoreMessages answers these per message.
+    /// </summary>
+    public static Status? RefusalOf(Exception e) => e switch
+    {
+        ConversationAccessException access => new Status(
+            access.Error switch
+            {
+                ConversationAccessError.GroupNotFound => StatusCode.NotFound,
+                ConversationAccessError.GroupFull => StatusCode.FailedPrecondition,
+                _ => StatusCode.PermissionDenied,
+            },
+            access.Message),
+        ArgumentException => new Status(StatusCode.InvalidArgument, e.Message),
+        RpcException { StatusCode: StatusCode.InvalidArgument or StatusCode.NotFound or StatusCode.PermissionDenied or StatusCode.FailedPrecondition } rpc => rpc.Status,
+        _ => null,
+    };
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "{Method}: message store unavailable: {Reason}")]
     private static partial void LogUnavailable(ILogger logger, string method, string reason);

@@ -8,12 +8,14 @@ using Grpc.Core;
 namespace Chat.Edge.Messaging;
 
 /// <summary>
-/// The path of one message: recipient check, durable store through ChatService (retried by the
-/// channel's policy with the same idempotency key: IdempotentRetries), the <c>sent</c> answer,
+/// The path of one message: recipient check, durable store through ChatService (with the other
+/// sends of the moment: StoreBatcher; retried by the channel's policy with the same idempotency
+/// key: IdempotentRetries), the <c>sent</c> answer,
 /// then live delivery through the bus. Nothing is acknowledged that is not stored.
 /// </summary>
 public sealed partial class MessageSender(
     ChatService.ChatServiceClient chat,
+    StoreBatcher store,
     RecipientDirectory recipients,
     IMessageBus bus,
     EdgeMetrics metrics,
@@ -131,7 +133,7 @@ public sealed partial class MessageSender(
     {
         request.Text = frame.Text;
         request.ClientId = frame.ClientId ?? GeneratedKeyPrefix + Guid.NewGuid().ToString("N");
-        return chat.StoreMessageAsync(request, cancellationToken: aborted).ResponseAsync;
+        return store.StoreAsync(request, aborted);
     }
 
     private async Task PublishAsync(string recipient, BusEvent busEvent)

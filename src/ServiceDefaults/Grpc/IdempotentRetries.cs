@@ -27,7 +27,7 @@ public static class IdempotentRetries
     public static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(1);
 
     /// <summary>
-    /// StoreMessage is idempotent by sender and clientId (the Edge gives a send without one a key of
+    /// StoreMessage and StoreMessages are idempotent by sender and clientId (the Edge gives a send without one a key of
     /// its own, the same for every attempt); MarkRead and AckDelivered only move a mark forward;
     /// the rest only read.
     /// </summary>
@@ -35,6 +35,7 @@ public static class IdempotentRetries
     [
         .. Of(ChatService.Descriptor.FullName,
             nameof(ChatService.ChatServiceBase.StoreMessage),
+            nameof(ChatService.ChatServiceBase.StoreMessages),
             nameof(ChatService.ChatServiceBase.GetHistory),
             nameof(ChatService.ChatServiceBase.SyncMessages),
             nameof(ChatService.ChatServiceBase.AckDelivered),

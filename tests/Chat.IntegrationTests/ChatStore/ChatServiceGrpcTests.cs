@@ -1,4 +1,5 @@
 using System.Text;
+using Chat.Contracts;
 using Chat.Contracts.Chat.V1;
 using Chat.IntegrationTests.Infrastructure;
 using Google.Protobuf;
@@ -215,6 +216,48 @@ public sealed class ChatServiceGrpcTests(ChatServiceHost host) : IClassFixture<C
         Assert.Empty((await Client.SyncMessagesAsync(new SyncMessagesRequest { User = nobody, After = "" }, Deadline)).Messages);
         Assert.Empty((await Client.SyncMessagesAsync(new SyncMessagesRequest { User = alice, After = "" }, Deadline)).Messages);
         Assert.Empty((await Client.GetHistoryAsync(new GetHistoryRequest { User = alice, Peer = nobody }, Deadline)).Messages);
+    }
+
+    [Fact]
+    public async Task Many_messages_in_one_call_are_each_stored_or_refused_as_one_call_each_would_be()
+    {
+        var (alice, bob, nobody) = (User("alice"), User("bob"), User("nobody"));
+        await host.RegisterAsync(alice, bob);
+        var earlier = await StoreAsync(alice, bob, "earlier", "c-0");
+        var request = new StoreMessagesRequest();
+        request.Messages.Add(new StoreMessageRequest { Sender = alice, Recipient = bob, Text = "one", ClientId = "c-1" });
+        request.Messages.Add(new StoreMessageRequest { Sender = alice, Recipient = nobody, Text = "lost?", ClientId = "c-2" });
+        request.Messages.Add(new StoreMessageRequest { Sender = alice, Recipient = bob, Text = "", ClientId = "c-3" });
+        request.Messages.Add(new StoreMessageRequest { Sender = alice, Recipient = bob, Text = "retried", ClientId = "c-0" });
+        request.Messages.Add(new StoreMessageRequest { Sender = bob, Recipient = alice, Text = "two", ClientId = "c-4" });
+
+        var outcomes = (await Client.StoreMessagesAsync(request, Deadline)).Outcomes;
+
+        Assert.Equal(5, outcomes.Count);
+        Assert.Equal(StoreOutcome.ResultOneofCase.Stored, outcomes[0].ResultCase);
+        Assert.Equal(((int)StatusCode.NotFound, $"no user is called {nobody}"), (outcomes[1].Refused.Code, outcomes[1].Refused.Detail));
+        Assert.Equal((int)StatusCode.InvalidArgument, outcomes[2].Refused.Code);
+        Assert.True(outcomes[3].Stored.Duplicate); // c-0 was stored before: its first id, not a second message
+        Assert.Equal(earlier.Id, outcomes[3].Stored.Id);
+        Assert.False(outcomes[4].Stored.Duplicate);
+        var inbox = (await Client.SyncMessagesAsync(new SyncMessagesRequest { User = bob, After = "" }, Deadline)).Messages;
+        Assert.Equal(["earlier", "one"], inbox.Where(m => m.Sender == alice).Select(m => m.Text));
+        Assert.Equal("one", (await StoredAsync(bob, outcomes[0].Stored.Id)).Text);
+        Assert.Equal("two", (await StoredAsync(alice, outcomes[4].Stored.Id)).Text);
+    }
+
+    [Fact]
+    public async Task More_messages_in_one_call_than_the_contract_allows_is_InvalidArgument_and_stores_nothing()
+    {
+        var (alice, bob) = (User("alice"), User("bob"));
+        await host.RegisterAsync(alice, bob);
+        var request = new StoreMessagesRequest();
+        request.Messages.AddRange(Enumerable.Range(0, MessageLimits.MaxMessagesPerStoreCall + 1)
+            .Select(i => new StoreMessageRequest { Sender = alice, Recipient = bob, Text = $"m{i}" }));
+
+        Assert.Equal(StatusCode.InvalidArgument, await CodeOf(() => Client.StoreMessagesAsync(request, Deadline).ResponseAsync));
+        Assert.Empty((await Client.SyncMessagesAsync(new SyncMessagesRequest { User = bob, After = "" }, Deadline)).Messages);
+        Assert.Empty((await Client.StoreMessagesAsync(new StoreMessagesRequest(), Deadline)).Outcomes);
     }
 
     [Fact]
