@@ -17,7 +17,9 @@ namespace Chat.Edge.Messaging;
 /// A connection awaits each send before it reads the next, so its messages are never in one call
 /// together and its order is kept. A caller that stops waiting (its connection closed) does not
 /// take its message out of a call: it may still be stored, as with a unary call cancelled late,
-/// and is never acknowledged.
+/// and is never acknowledged. A call larger than the channel's retry buffer (1 MiB by default:
+/// a few hundred long texts) is not retried; its sends answer unavailable and their clients retry
+/// with the same clientId, as the contract says.
 /// </remarks>
 public sealed class StoreBatcher(ChatService.ChatServiceClient chat, IOptions<StoreBatchOptions> options)
 {
@@ -28,6 +30,8 @@ public sealed class StoreBatcher(ChatService.ChatServiceClient chat, IOptions<St
 
     public Task<StoreMessageResponse> StoreAsync(StoreMessageRequest request, CancellationToken aborted)
     {
+        // Gone before it was queued: never sent, as a unary call would not have been.
+        aborted.ThrowIfCancellationRequested();
         var pending = new Pending(request);
         List<Pending>? batch = null;
         lock (_gate)
