@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Two builds' full systems at fixed rates, in one run: BEFORE and AFTER (git refs; AFTER defaults
+# to HEAD), each checked out and built in a folder of its own, driven by AFTER's load generator.
+# At each rate (BENCH_CPU_RATES) the delivery latency, and the CPU every part of the system spent
+# per offered message (bench/cpu.py over the middle of the run: not the sign-ups, not the drain).
+# Writes bench/results/cpu-compare/ and prints one markdown table (bench/cpu_compare.py).
+# About 12 minutes. Needs the ports of run-local.sh free.
+#   BENCH_CPU_RATES ("1000 3000 5000 7000")   BENCH_CONNECTIONS (200)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+before_ref=${1:?usage: bench/cpu-compare.sh BEFORE [AFTER]}
+after_ref=${2:-HEAD}
+results="$root/bench/results/cpu-compare"
+rm -rf "$results"
+mkdir -p "$results"
+connections=${BENCH_CONNECTIONS:-200}
+rates=${BENCH_CPU_RATES:-1000 3000 5000 7000}
+export Realtime__MessagesPerSecond=100000 Realtime__Burst=100000
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+say() { printf 'cpu-compare: %s\n' "$*" >&2; }
+source bench/lib.sh
+
+declare -A tree
+for side in before after; do
+  ref=$before_ref
+  [ "$side" = after ] && ref=$after_ref
+  tree[$side]=$(mktemp -d /tmp/chat-cpu-$side.XXXXXX)
+  git worktree add --detach "${tree[$side]}" "$ref" > /dev/null 2>&1
+  say "$side = $(git -C "${tree[$side]}" log --oneline -1), building"
+  dotnet build "${tree[$side]}/Chat.sln" -c Release -nologo -v quiet > "$results/build-$side.log" 2>&1
+done
+trap 'for side in before after; do git worktree remove --force "${tree[$side]}" 2>/dev/null || true; done' EXIT
+loadgen() { dotnet "${tree[after]}/tools/LoadGen/bin/Release/net10.0/Chat.LoadGen.dll" "$@"; }
+
+for side in before after; do
+  say "the full system, $side"
+  state=$(mktemp -d /tmp/chat-cpu-state.XXXXXX)
+  chmod 755 "$state"
+  CHAT_STATE_DIR="$state" setsid "${tree[$side]}/scripts/run-local.sh" > "$results/run-local-$side.log" 2>&1 &
+  system=$!
+  wait_http http://127.0.0.1:8080/readyz
+  full=(--targets http://127.0.0.1:5001,http://127.0.0.1:5002 --pattern spread --connections "$connections")
+  loadgen "${full[@]}" --rate 1000 --duration 5 --drain 2 --prefix "w$side$$" > /dev/null 2>&1
+  for rate in $rates; do
+    say "$side at $rate/s"
+    log="$results/$side-$rate.log"
+    : > "$log"
+    loadgen "${full[@]}" --rate "$rate" --duration 12 --drain 3 --prefix "c$side$rate$$" > "$results/$side-$rate.json" 2> "$log" &
+    run=$!
+    # From the first timed seconds (after the generator's warm-up) for eight seconds.
+    until grep -q "connections open" "$log"; do sleep 0.2; done
+    sleep 6
+    python3 bench/cpu.py 8 > "$results/$side-$rate-cpu.json"
+    wait "$run"
+  done
+  kill -TERM "$system"; wait "$system" 2>/dev/null || true
+  rm -rf "$state"
+done
+printf '%s\n%s\n' "$(git -C "${tree[before]}" log --oneline -1)" "$(git -C "${tree[after]}" log --oneline -1)" > "$results/refs.txt"
+python3 bench/cpu_compare.py "$results" "$rates"
