@@ -15,7 +15,5 @@ public static class AutoPrepare
 
     /// <summary>The connection string with automatic preparation added, unless it sets its own.</summary>
     public static string Apply(string connectionString, int maxStatements = DefaultMaxStatements) =>
-        Spellings.Any(s => connectionString.Contains(s, StringComparison.OrdinalIgnoreCase))
-            ? connectionString
-            : $"{connectionString.TrimEnd(';')};Max Auto Prepare={maxStatements}";
+        ConnectionStringDefault.AddUnlessSet(connectionString, Spellings, maxStatements);
 }

@@ -12,7 +12,5 @@ public static class ConnectionPoolCap
 
     /// <summary>The connection string with <paramref name="maxPoolSize"/> added, unless it sets its own maximum.</summary>
     public static string Apply(string connectionString, int maxPoolSize) =>
-        Spellings.Any(s => connectionString.Contains(s, StringComparison.OrdinalIgnoreCase))
-            ? connectionString
-            : $"{connectionString.TrimEnd(';')};Maximum Pool Size={maxPoolSize}";
+        ConnectionStringDefault.AddUnlessSet(connectionString, Spellings, maxPoolSize);
 }
