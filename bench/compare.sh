@@ -39,20 +39,8 @@ if [ ! -x "$counters" ]; then
   dotnet tool install -g dotnet-counters >&2
 fi
 
-# Each build in a folder of its own, so the two never share binaries.
 declare -A tree
-for side in before after; do
-  ref=$before_ref
-  [ "$side" = after ] && ref=$after_ref
-  tree[$side]=$(mktemp -d /tmp/chat-compare-$side.XXXXXX)
-  git worktree add --detach "${tree[$side]}" "$ref" > /dev/null 2>&1
-  say "$side = $(git -C "${tree[$side]}" log --oneline -1), building"
-  dotnet build "${tree[$side]}/Chat.sln" -c Release -nologo -v quiet > "$results/build-$side.log" 2>&1
-done
-cleanup() {
-  for side in before after; do git worktree remove --force "${tree[$side]}" 2>/dev/null || true; done
-}
-trap cleanup EXIT
+build_trees "$before_ref" "$after_ref" chat-compare
 loadgen_dll="${tree[after]}/tools/LoadGen/bin/Release/net10.0/Chat.LoadGen.dll"
 loadgen() { dotnet "$loadgen_dll" "$@"; }
 

@@ -22,15 +22,7 @@ say() { printf 'cpu-compare: %s\n' "$*" >&2; }
 source bench/lib.sh
 
 declare -A tree
-for side in before after; do
-  ref=$before_ref
-  [ "$side" = after ] && ref=$after_ref
-  tree[$side]=$(mktemp -d /tmp/chat-cpu-$side.XXXXXX)
-  git worktree add --detach "${tree[$side]}" "$ref" > /dev/null 2>&1
-  say "$side = $(git -C "${tree[$side]}" log --oneline -1), building"
-  dotnet build "${tree[$side]}/Chat.sln" -c Release -nologo -v quiet > "$results/build-$side.log" 2>&1
-done
-trap 'for side in before after; do git worktree remove --force "${tree[$side]}" 2>/dev/null || true; done' EXIT
+build_trees "$before_ref" "$after_ref" chat-cpu
 loadgen() { dotnet "${tree[after]}/tools/LoadGen/bin/Release/net10.0/Chat.LoadGen.dll" "$@"; }
 
 for side in before after; do

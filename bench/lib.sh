@@ -1,5 +1,5 @@
-# What bench/run.sh and bench/compare.sh share; sourced, not run. The caller defines `say`,
-# `loadgen` (which load generator), `results` (where a sweep writes) and `seconds` (per rate).
+# What the bench scripts share; sourced, not run. The caller defines `say`, `loadgen` (which load
+# generator), `results` (where a sweep writes) and `seconds` (per rate).
 
 wait_http() { for _ in $(seq 1 120); do curl -sf -o /dev/null "$1" && return 0; sleep 1; done; return 1; }
 wait_port() { for _ in $(seq 1 60); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.5; done; return 1; }
@@ -12,5 +12,22 @@ sweep() {
   for rate in $rates; do
     say "$name at $rate/s"
     loadgen "$@" --rate "$rate" --duration "$seconds" --drain 3 --prefix "${name}${rate}r$$" --edge-pids "$pids" > "$results/$name-$rate.json"
+  done
+}
+
+# build_trees BEFORE AFTER PREFIX: both git refs checked out into folders of their own
+# (/tmp/PREFIX-SIDE.*) and built there, so the two builds never share binaries; fills the
+# associative array `tree` (before, after) that the caller declared, logs each build to
+# $results/build-SIDE.log, and removes both folders when the script exits.
+build_trees() {
+  local side ref
+  trap 'for side in before after; do [ -n "${tree[$side]:-}" ] && git worktree remove --force "${tree[$side]}" 2>/dev/null || true; done' EXIT
+  for side in before after; do
+    ref=$1
+    [ "$side" = after ] && ref=$2
+    tree[$side]=$(mktemp -d "/tmp/$3-$side.XXXXXX")
+    git worktree add --detach "${tree[$side]}" "$ref" > /dev/null 2>&1
+    say "$side = $(git -C "${tree[$side]}" log --oneline -1), building"
+    dotnet build "${tree[$side]}/Chat.sln" -c Release -nologo -v quiet > "$results/build-$side.log" 2>&1
   done
 }
