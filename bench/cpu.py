@@ -45,18 +45,23 @@ def part(command):
     return next((name for key, name in PARTS if key in command), 'other')
 
 
-seconds = float(sys.argv[1])
-markers = sys.argv[2:]
-before, started = snapshot(), time.monotonic()
-time.sleep(seconds)
-after, elapsed = snapshot(), time.monotonic() - started
-ticks = os.sysconf('SC_CLK_TCK')
-used = {}
-counted = chosen(after, markers) if markers else after.keys()
-for pid, (total, command, _) in after.items():
-    if pid not in counted:
-        continue
-    spent = (total - before.get(pid, (0,))[0]) / ticks
-    if spent > 0:
-        used[part(command)] = used.get(part(command), 0) + spent
-print(json.dumps({'seconds': elapsed, 'cpuSeconds': dict(sorted(used.items(), key=lambda kv: -kv[1]))}))
+def main():
+    seconds = float(sys.argv[1])
+    markers = sys.argv[2:]
+    before, started = snapshot(), time.monotonic()
+    time.sleep(seconds)
+    after, elapsed = snapshot(), time.monotonic() - started
+    ticks = os.sysconf('SC_CLK_TCK')
+    used = {}
+    counted = chosen(after, markers) if markers else after.keys()
+    for pid, (total, command, _) in after.items():
+        if pid not in counted:
+            continue
+        spent = (total - before.get(pid, (0,))[0]) / ticks
+        if spent > 0:
+            used[part(command)] = used.get(part(command), 0) + spent
+    print(json.dumps({'seconds': elapsed, 'cpuSeconds': dict(sorted(used.items(), key=lambda kv: -kv[1]))}))
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Where the CPU goes, part by part, with the full system under load (issue 22): the local system
+# (scripts/run-local.sh, a fresh database) driven at RATE messages/s by tools/LoadGen, 200
+# connections, `spread`; in the middle of the run a system-wide `perf record -g` and bench/cpu.py
+# over the same seconds. bench/perf_report.py turns the samples into one table per part: which
+# code ran, and which frames were running and on the stack. Writes bench/results/profile-RATE.md.
+# About 2 minutes. Needs the ports of run-local.sh free, and root (perf sees every process).
+#
+# Usage: bench/profile.sh [RATE] [SECONDS]   (default 1000 messages/s, 10 s sampled)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rate=${1:-1000}
+seconds=${2:-10}
+results=bench/results
+mkdir -p "$results"
+say() { printf 'profile: %s\n' "$*" >&2; }
+loadgen() { dotnet tools/LoadGen/bin/Release/net10.0/Chat.LoadGen.dll "$@"; }
+source bench/lib.sh
+export Realtime__MessagesPerSecond=100000 Realtime__Burst=100000
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+
+if ! command -v perf > /dev/null; then
+  say "installing perf (apt: linux-perf)"
+  apt-get install -y -qq linux-perf > /dev/null
+fi
+# The runtime writes /tmp/perf-PID.map, the names of the code it compiles, for perf to read. With
+# W^X on, that code is mapped from an anonymous file, which perf does not match to the map.
+export DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0
+
+work=$(mktemp -d /tmp/chat-profile.XXXXXX)
+chmod 755 "$work"
+CHAT_STATE_DIR="$work/state" setsid scripts/run-local.sh > "$work/run-local.log" 2>&1 &
+system=$!
+cleanup() {
+  kill -TERM "$system" 2>/dev/null || true
+  wait "$system" 2>/dev/null || true
+  for pid in $(cut -d' ' -f1 "$work/processes" 2>/dev/null); do rm -f "/tmp/perf-$pid.map" "/tmp/perfinfo-$pid.map"; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+wait_http http://127.0.0.1:8080/readyz || { say "the system did not start: $(tail -5 "$work/run-local.log")"; exit 1; }
+
+full=(--targets http://127.0.0.1:5001,http://127.0.0.1:5002 --pattern spread --connections 200)
+say "warming up"
+loadgen "${full[@]}" --rate 1000 --duration 5 --drain 2 --prefix "pw$$" > /dev/null 2>&1
+say "at $rate/s, sampling $seconds s in the middle of the run"
+: > "$work/loadgen.log"
+loadgen "${full[@]}" --rate "$rate" --duration $((seconds + 10)) --drain 3 --prefix "pr$$" > "$work/loadgen.json" 2> "$work/loadgen.log" &
+run=$!
+until grep -q "connections open" "$work/loadgen.log"; do sleep 0.2; done
+sleep 5
+ps -eo pid=,args= | sed 's/^ *//' > "$work/processes"
+perf record -a -g -F 499 -o "$work/perf.data" -- sleep "$seconds" > "$work/perf.log" 2>&1 &
+sampler=$!
+python3 bench/cpu.py "$seconds" > "$work/cpu.json"
+wait "$sampler"
+wait "$run"
+
+out="$results/profile-$rate.md"
+{
+  echo "# Profile at $rate messages/s, commit $(git rev-parse --short HEAD), $(date -u +%Y-%m-%dT%H:%MZ)"
+  echo
+  echo "Command: \`bench/profile.sh $rate $seconds\`. Cores each part used over the sampled seconds (bench/cpu.py):"
+  echo
+  python3 -c "import json, sys; c = json.load(open(sys.argv[1])); print(', '.join(f'{k} {v / c[\"seconds\"]:.2f}' for k, v in c['cpuSeconds'].items()))" "$work/cpu.json"
+  echo
+  python3 -c "import json, sys; r = json.load(open(sys.argv[1]))['result']; d = r['deliveryLatencyMs']; print(f'Delivered {r[\"delivered\"]} of {r[\"sent\"]}, lost {r[\"lost\"]}; delivery p50 {d[\"p50\"]} ms, p99 {d[\"p99\"]} ms.')" "$work/loadgen.json"
+  echo
+  perf script -F comm,pid,tid,ip,sym,dso -i "$work/perf.data" 2> /dev/null | python3 bench/perf_report.py "$work/processes"
+} > "$out"
+say "wrote $out"
