@@ -19,9 +19,12 @@ public sealed class TokenLifetime : IDisposable
     private readonly Lock _gate = new();
     private readonly TimeProvider _clock;
     private readonly Action<int> _expiring;
-    private readonly ITimer _warnTimer;
-    private readonly ITimer _expiryTimer;
+    private readonly Action _expired;
+    // One timer for both moments (every idle connection holds it): first the warning, then the
+    // expiry. A timer is a few hundred bytes with its callback, and connections are many.
+    private readonly ITimer _timer;
     private AuthenticatedUser _user;
+    private bool _warned;
 
     /// <param name="expiring">Called with the whole seconds left when the warning is due.</param>
     /// <param name="expired">Called once the current token has expired.</param>
@@ -30,8 +33,8 @@ public sealed class TokenLifetime : IDisposable
         _user = user;
         _clock = clock;
         _expiring = expiring;
-        _warnTimer = clock.CreateTimer(_ => Warn(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-        _expiryTimer = clock.CreateTimer(_ => expired(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _expired = expired;
+        _timer = clock.CreateTimer(_ => Tick(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
     /// <summary>The session of the latest accepted token.</summary>
@@ -83,24 +86,43 @@ public sealed class TokenLifetime : IDisposable
         {
             return;
         }
+        _warned = false;
         var untilWarning = left - WarnBefore;
-        _warnTimer.Change(untilWarning > TimeSpan.Zero ? untilWarning : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
-        _expiryTimer.Change(left > TimeSpan.Zero ? left : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+        _timer.Change(untilWarning > TimeSpan.Zero ? untilWarning : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
     }
 
-    private void Warn()
+    /// <summary>The warning, then (the timer set again) the expiry; a renewal in between starts over.</summary>
+    private void Tick()
     {
-        TimeSpan left;
+        int? warnWithSecondsLeft = null;
+        var expired = false;
         lock (_gate)
         {
-            left = _user.ExpiresAt - _clock.GetUtcNow().UtcDateTime;
+            var left = _user.ExpiresAt - _clock.GetUtcNow().UtcDateTime;
+            if (!_warned)
+            {
+                _warned = true;
+                warnWithSecondsLeft = (int)Math.Max(0, Math.Round(left.TotalSeconds));
+                _timer.Change(left > TimeSpan.Zero ? left : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+            }
+            else if (left > TimeSpan.Zero)
+            {
+                _timer.Change(left, Timeout.InfiniteTimeSpan);
+            }
+            else
+            {
+                expired = true;
+            }
         }
-        _expiring((int)Math.Max(0, Math.Round(left.TotalSeconds)));
+        if (warnWithSecondsLeft is { } seconds)
+        {
+            _expiring(seconds);
+        }
+        if (expired)
+        {
+            _expired();
+        }
     }
 
-    public void Dispose()
-    {
-        _warnTimer.Dispose();
-        _expiryTimer.Dispose();
-    }
+    public void Dispose() => _timer.Dispose();
 }

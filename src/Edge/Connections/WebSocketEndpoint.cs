@@ -6,6 +6,7 @@ using Chat.Edge.Presence;
 using Chat.ServiceDefaults.Grpc;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
 
 namespace Chat.Edge.Connections;
 
@@ -71,6 +72,10 @@ public static partial class WebSocketEndpoint
             KeepAliveInterval = options.Value.KeepAliveInterval,
             KeepAliveTimeout = options.Value.KeepAliveTimeout,
         });
+        // Nothing reads the request's headers after the upgrade, and the connection may live for
+        // hours: its bearer token (1 KB of string) need not live with it. Replaced, not removed:
+        // Kestrel keeps a removed header's value for the connection's next request to reuse.
+        http.Request.Headers.Authorization = StringValues.Empty;
         var connection = new ChatConnection(socket, user, startAfter, services);
         if (registry.Add(connection))
         {

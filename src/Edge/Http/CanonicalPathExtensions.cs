@@ -12,18 +12,17 @@ public static class CanonicalPathExtensions
     public static WebApplication UseCanonicalPaths(this WebApplication app)
     {
         app.UseRouting();
-        app.Use(async (http, next) =>
+        // Not async: the next step's task is handed on, so a WebSocket, which stays in the
+        // pipeline for hours, does not keep this step's frame alive as well.
+        app.Use((http, next) =>
         {
             var rawTarget = http.Features.GetRequiredFeature<IHttpRequestFeature>().RawTarget;
             var route = (http.GetEndpoint() as RouteEndpoint)?.RoutePattern;
-            if (CanonicalPath.IsCanonical(rawTarget, route))
-            {
-                await next(http);
-                return;
-            }
-            await Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not Found",
-                detail: "There is nothing at this path; paths are spelled exactly as documented (lower-case, no trailing slash).")
-                .ExecuteAsync(http);
+            return CanonicalPath.IsCanonical(rawTarget, route)
+                ? next(http)
+                : Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not Found",
+                    detail: "There is nothing at this path; paths are spelled exactly as documented (lower-case, no trailing slash).")
+                    .ExecuteAsync(http);
         });
         return app;
     }

@@ -12,16 +12,11 @@ public static class StorableRequestTextExtensions
 {
     public static WebApplication UseStorableRequestText(this WebApplication app)
     {
-        app.Use(async (http, next) =>
-        {
-            if (IsStorable(http.Request))
-            {
-                await next(http);
-                return;
-            }
-            await Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Bad Request",
-                detail: $"The path or query {StorableText.Rule}.").ExecuteAsync(http);
-        });
+        // Not async, as UseCanonicalPaths: a WebSocket's request keeps no frame of this step.
+        app.Use((http, next) => IsStorable(http.Request)
+            ? next(http)
+            : Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Bad Request",
+                detail: $"The path or query {StorableText.Rule}.").ExecuteAsync(http));
         return app;
     }
 
