@@ -16,13 +16,13 @@ import sys
 from cpu import part
 
 # On every .NET or PostgreSQL stack, or the system-call entry: they say nothing about what ran.
-PLUMBING = re.compile(r'^(start_thread|__libc_start_call_main|main|PostmasterMain|PostgresMain|'
+PLUMBING = re.compile(r'(^|\.)(start_thread|__libc_start_call_main|main|PostmasterMain|PostgresMain|'
                       r'\[unknown\]|entry_SYSCALL_64_after_hwframe|do_syscall_64|clone3?|'
-                      r'ThreadPoolWorkQueue::Dispatch|ExecutionContext::Run.*|'
-                      r'AsyncMethodBuilderCore::Start|AsyncTaskMethodBuilder.*|'
+                      r'ThreadPoolWorkQueue::Dispatch|ExecutionContext::Run\w*|'
+                      r'AsyncMethodBuilderCore::Start|AsyncTaskMethodBuilder\S*|'
                       r'Task::RunContinuations|AwaitTaskContinuation::RunOrScheduleAction|'
-                      r'Task::ExecuteWithThreadLocal|ThreadPool.*<\.cctor>.*|'
-                      r'PortableThreadPool.*|Thread::StartCallback|ThreadNative::KickOffThread.*)$')
+                      r'Task::ExecuteWithThreadLocal|ThreadPool\S*<\.cctor>\S*|'
+                      r'PortableThreadPool\S*|Thread::StartCallback|ThreadNative::KickOffThread\S*)$')
 
 
 def frame_name(symbol):
@@ -87,7 +87,7 @@ def main():
         count[name] += 1
         kinds[name][code_kind(frames[0][1])] += 1
         running[name][frames[0][0]] += 1
-        for frame in {f for f, _ in frames if not PLUMBING.match(f)}:
+        for frame in {f for f, _ in frames if not PLUMBING.search(f)}:
             on_stack[name][frame] += 1
     busy = sum(count.values())
     print(f'{busy} busy samples (idle left out).')
