@@ -106,4 +106,17 @@ public class TokenLifetimeTests
         Assert.Empty(_warnings);
         Assert.Equal(0, _expiries);
     }
+
+    [Fact]
+    public void A_renewal_that_arrives_after_the_connection_ended_is_ignored()
+    {
+        // The real clock, whose timers are the ones a connection has: once disposed, setting one
+        // again must neither throw nor bring a warning.
+        var lifetime = new TokenLifetime(Token(TimeSpan.FromMinutes(5)), TimeProvider.System, _warnings.Add, () => _expiries++);
+        lifetime.Start();
+        lifetime.Dispose();
+
+        Assert.True(lifetime.Renew(Token(TimeSpan.FromMinutes(10))));
+        Assert.Empty(_warnings);
+    }
 }
