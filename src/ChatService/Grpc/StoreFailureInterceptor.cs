@@ -23,9 +23,9 @@ internal sealed partial class StoreFailureInterceptor(ILogger<StoreFailureInterc
             LogUnavailable(logger, context.Method, e.Message);
             throw new RpcException(new Status(StatusCode.Unavailable, "the message store is unavailable"));
         }
-        catch (Exception e) when (e is ConversationAccessException or ArgumentException)
+        catch (Exception e) when (e is not RpcException && RefusalOf(e) is { } refusal)
         {
-            throw new RpcException(RefusalOf(e)!.Value);
+            throw new RpcException(refusal);
         }
         catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
         {
