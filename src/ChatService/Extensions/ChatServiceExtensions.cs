@@ -48,7 +48,7 @@ public static class ChatServiceExtensions
                 break;
             default:
                 var postgres = Required(configuration, "Messages");
-                builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(AutoPrepare.Apply(ConnectionPoolCap.Apply(postgres, MaxPostgresConnections))));
+                builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(ConnectionStringDefaults.Apply(postgres, MaxPostgresConnections)));
                 builder.Services.AddSingleton<PostgresDatabase>();
                 builder.Services.AddSingleton<PostgresMessageStore>();
                 builder.Services.AddOptions<GroupCommitOptions>().BindConfiguration(GroupCommitOptions.Section).ValidateDataAnnotations().ValidateOnStart();

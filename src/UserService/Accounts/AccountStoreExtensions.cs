@@ -17,7 +17,7 @@ public static partial class AccountStoreExtensions
     {
         var connectionString = builder.Configuration.GetConnectionString("Users")
             ?? throw new StartupException("ConnectionStrings:Users is not set: UserService needs a PostgreSQL connection string (env ConnectionStrings__Users).");
-        builder.Services.AddDbContext<UsersDbContext>(o => o.UseNpgsql(AutoPrepare.Apply(ConnectionPoolCap.Apply(connectionString, MaxPostgresConnections))));
+        builder.Services.AddDbContext<UsersDbContext>(o => o.UseNpgsql(ConnectionStringDefaults.Apply(connectionString, MaxPostgresConnections)));
         builder.Services.AddSingleton<PasswordHashing>();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddScoped<AccountStore>();
