@@ -6,6 +6,8 @@
 # Writes bench/results/cpu-compare/ and prints one markdown table (bench/cpu_compare.py).
 # About 12 minutes. Needs the ports of run-local.sh free.
 #   BENCH_CPU_RATES ("1000 3000 5000 7000")   BENCH_CONNECTIONS (200)
+#   BENCH_SEED (0): 1 seeds each system's message store first (bench/seed-store.sql: 100,000 other
+#   users, a million older messages), so that PostgreSQL plans as in a deployment
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -32,6 +34,7 @@ for side in before after; do
   CHAT_STATE_DIR="$state" setsid "${tree[$side]}/scripts/run-local.sh" > "$results/run-local-$side.log" 2>&1 &
   system=$!
   wait_http http://127.0.0.1:8080/readyz
+  [ "${BENCH_SEED:-0}" = 1 ] && { say "seeding the message store"; seed_store; }
   full=(--targets http://127.0.0.1:5001,http://127.0.0.1:5002 --pattern spread --connections "$connections")
   loadgen "${full[@]}" --rate 1000 --duration 5 --drain 2 --prefix "w$side$$" > /dev/null 2>&1
   for rate in $rates; do

@@ -31,3 +31,10 @@ build_trees() {
     dotnet build "${tree[$side]}/Chat.sln" -c Release -nologo -v quiet > "$results/build-$side.log" 2>&1
   done
 }
+
+# seed_store: bench/seed-store.sql into the message store of the system scripts/run-local.sh
+# started (its PostgreSQL port, CHAT_POSTGRES_PORT), once ChatService is ready; about 15 s.
+seed_store() {
+  /usr/lib/postgresql/15/bin/psql -h 127.0.0.1 -p "${CHAT_POSTGRES_PORT:-55432}" -U postgres -d chat_messages \
+    -q -v ON_ERROR_STOP=1 -f "$(dirname "${BASH_SOURCE[0]}")/seed-store.sql" > /dev/null
+}

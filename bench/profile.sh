@@ -7,6 +7,7 @@
 # About 2 minutes. Needs the ports of run-local.sh free, and root (perf sees every process).
 #
 # Usage: bench/profile.sh [RATE] [SECONDS]   (default 1000 messages/s, 10 s sampled)
+#   BENCH_SEED=1 seeds the message store first, as in bench/cpu-compare.sh (bench/seed-store.sql)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rate=${1:-1000}
@@ -39,6 +40,7 @@ cleanup() {
 }
 trap cleanup EXIT
 wait_http http://127.0.0.1:8080/readyz || { say "the system did not start: $(tail -5 "$work/run-local.log")"; exit 1; }
+[ "${BENCH_SEED:-0}" = 1 ] && { say "seeding the message store"; seed_store; }
 
 full=(--targets http://127.0.0.1:5001,http://127.0.0.1:5002 --pattern spread --connections 200)
 say "warming up"
