@@ -8,6 +8,8 @@
 #   BENCH_CPU_RATES ("1000 3000 5000 7000")   BENCH_CONNECTIONS (200)
 #   BENCH_SEED (0): 1 seeds each system's message store first (bench/seed-store.sql: 100,000 other
 #   users, a million older messages), so that PostgreSQL plans as in a deployment
+#   BENCH_ENV_BEFORE, BENCH_ENV_AFTER (none): VAR=value pairs for that side's services, to compare
+#   a runtime setting on one build: BENCH_ENV_AFTER="DOTNET_gcServer=0" bench/cpu-compare.sh HEAD HEAD
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -31,7 +33,9 @@ for side in before after; do
   say "the full system, $side"
   state=$(mktemp -d /tmp/chat-cpu-state.XXXXXX)
   chmod 755 "$state"
-  CHAT_STATE_DIR="$state" setsid "${tree[$side]}/scripts/run-local.sh" > "$results/run-local-$side.log" 2>&1 &
+  settings=BENCH_ENV_${side^^}
+  # shellcheck disable=SC2086 # the settings are words on purpose: VAR=value pairs for env
+  env ${!settings:-} CHAT_STATE_DIR="$state" setsid "${tree[$side]}/scripts/run-local.sh" > "$results/run-local-$side.log" 2>&1 &
   system=$!
   wait_http http://127.0.0.1:8080/readyz
   [ "${BENCH_SEED:-0}" = 1 ] && { say "seeding the message store"; seed_store; }
@@ -52,5 +56,6 @@ for side in before after; do
   kill -TERM "$system"; wait "$system" 2>/dev/null || true
   rm -rf "$state"
 done
-printf '%s\n%s\n' "$(git -C "${tree[before]}" log --oneline -1)" "$(git -C "${tree[after]}" log --oneline -1)" > "$results/refs.txt"
+printf '%s %s\n%s %s\n' "$(git -C "${tree[before]}" log --oneline -1)" "${BENCH_ENV_BEFORE:-}" \
+  "$(git -C "${tree[after]}" log --oneline -1)" "${BENCH_ENV_AFTER:-}" > "$results/refs.txt"
 python3 bench/cpu_compare.py "$results" "$rates"
