@@ -61,7 +61,7 @@ public static class RealtimeExtensions
     public static WebApplication MapRealtime(this WebApplication app)
     {
         app.UseWebSockets();
-        app.MapGet("/ws", WebSocketEndpoint.HandleAsync).RequireAuthorization().AllowAccessTokenInQuery();
+        app.MapGet("/ws", WebSocketEndpoint.HandleAsync).AllowAccessTokenInQuery();
         return app;
     }
 }

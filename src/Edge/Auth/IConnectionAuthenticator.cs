@@ -1,10 +1,10 @@
 namespace Chat.Edge.Auth;
 
 /// <summary>
-/// Who a client is: from the token of a request (asked by <see cref="BearerAuthenticationHandler"/>,
-/// for <c>/ws</c> and every <c>/api</c> endpoint that requires a user) and from a token presented
-/// on an open connection (the <c>auth</c> frame). The product's checks bearer tokens;
-/// bench/RelayEdge has its own.
+/// Who a client is: from the token of a request (asked by the <c>/ws</c> endpoint, and by
+/// <see cref="BearerAuthenticationHandler"/> for every <c>/api</c> endpoint that requires a user)
+/// and from a token presented on an open connection (the <c>auth</c> frame). The product's checks
+/// bearer tokens; bench/RelayEdge has its own.
 /// </summary>
 public interface IConnectionAuthenticator
 {

@@ -11,16 +11,23 @@ using Microsoft.Extensions.Primitives;
 namespace Chat.Edge.Connections;
 
 /// <summary>
-/// <c>GET /ws</c>: its user is proven before the upgrade (<c>RequireAuthorization</c>: 401 without
-/// a valid token, 503 when tokens cannot be checked); the endpoint fixes where the connection's
-/// stream starts (the user's delivery mark, or <c>?after</c>), then runs the connection: joined
-/// to the registry and the bus before its catch-up, so no live message slips between catch-up
-/// and live delivery.
+/// <c>GET /ws</c>: its user is proven before anything else (401 without a valid token, 503 when
+/// tokens cannot be checked: the answers of <see cref="BearerAuthenticationHandler"/>); the
+/// endpoint fixes where the connection's stream starts (the user's delivery mark, or
+/// <c>?after</c>), then runs the connection: joined to the registry and the bus before its
+/// catch-up, so no live message slips between catch-up and live delivery.
 /// </summary>
+/// <remarks>
+/// The endpoint checks the token itself rather than through <c>RequireAuthorization</c>: the
+/// authorization middleware stays suspended under the endpoint for the connection's life, and with
+/// it the authentication result, ticket, principal and claims it made, about 1.3 KB of every idle
+/// connection (docs/benchmarks.md); the connection needs only its <see cref="AuthenticatedUser"/>.
+/// </remarks>
 public static partial class WebSocketEndpoint
 {
     public static async Task<IResult> HandleAsync(
         HttpContext http,
+        IConnectionAuthenticator authenticator,
         ConnectionRegistry registry,
         IMessageBus bus,
         IPresence presence,
@@ -30,6 +37,11 @@ public static partial class WebSocketEndpoint
         IHostApplicationLifetime lifetime,
         ILogger<ChatConnection> logger)
     {
+        var check = await authenticator.AuthenticateAsync(http);
+        if (check.User is not { } user)
+        {
+            return check.Unavailable ? Problems.UserServiceUnavailable() : Problems.Unauthenticated(http);
+        }
         if (HttpProtocol.IsHttp10(http.Request.Protocol))
         {
             // An upgrade is HTTP/1.1's (RFC 9110 7.8); Kestrel would answer an HTTP/1.0 one with 101.
@@ -48,7 +60,6 @@ public static partial class WebSocketEndpoint
             return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Service Unavailable",
                 detail: "This replica is shutting down; connect again.");
         }
-        var user = http.User.ToAuthenticatedUser();
         // Checked as ChatService checks a cursor (before the upgrade: a refused sync later would
         // be a 1011 close), and written in the ids' fixed width, since ids compare as strings.
         var query = http.Request.Query["after"].ToString();
