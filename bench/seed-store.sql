@@ -7,8 +7,8 @@
 BEGIN;
 INSERT INTO inbox_heads (username, last_id, last_received_id)
 SELECT format('seed%s', i), 0, 0 FROM generate_series(1, 100000) AS i;
--- Each seeded user and 5 others; the key is ConversationKey.Direct's ('d:' + the shorter-first,
--- byte-ordered pair, the first one's length ahead).
+-- Each seeded user and 5 others, keyed as ConversationKey.Direct keys them ('d:', the length of
+-- the name first in byte order, then both names in that order).
 CREATE TEMP TABLE seed_pairs AS
 SELECT a, b, CASE WHEN a <= b COLLATE "C" THEN format('d:%s:%s:%s', length(a), a, b)
                   ELSE format('d:%s:%s:%s', length(b), b, a) END AS conversation

@@ -20,7 +20,7 @@ namespace Chat.Edge.Connections;
 /// <remarks>
 /// The endpoint checks the token itself rather than through <c>RequireAuthorization</c>: the
 /// authorization middleware stays suspended under the endpoint for the connection's life, and with
-/// it the authentication result, ticket, principal and claims it made, about 1.3 KB of every idle
+/// it the authentication result, ticket, principal and claims it made, about 2.2 KB of every idle
 /// connection (docs/benchmarks.md); the connection needs only its <see cref="AuthenticatedUser"/>.
 /// </remarks>
 public static partial class WebSocketEndpoint

@@ -25,7 +25,7 @@ public static class ConnectionStringDefaults
         connectionString = AddUnlessSet(connectionString, ["Max Auto Prepare", "MaxAutoPrepare"], MaxPreparedStatements.ToString(CultureInfo.InvariantCulture));
         // A connection going back to the pool is otherwise reset before its next use with seven
         // commands (RESET ALL, CLOSE ALL, UNLISTEN *, ...) sent as text, parsed and run each time:
-        // once per group commit, about a sixth of PostgreSQL's CPU at 1,000 messages/s
+        // once per group commit, about a tenth of PostgreSQL's CPU at 1,000 messages/s
         // (docs/benchmarks.md). The services keep no session state to reset (only SET LOCAL,
         // which ends with its transaction), and an open transaction is still rolled back.
         return AddUnlessSet(connectionString, ["No Reset On Close", "NoResetOnClose"], "true");

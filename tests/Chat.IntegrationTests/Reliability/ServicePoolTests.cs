@@ -57,7 +57,7 @@ public sealed class ServicePoolTests
         {
             await using var transaction = await abandoned.BeginTransactionAsync();
             await Execute(abandoned, "INSERT INTO written VALUES (1)");
-            // Closed without a commit or a rollback, the transaction not disposed either.
+            // Closed while its transaction is neither committed, rolled back nor disposed.
             await abandoned.CloseAsync();
         }
         await using var next = await dataSource.OpenConnectionAsync();
