@@ -36,10 +36,7 @@ public sealed class BearerAuthenticationHandler(
     {
         // This request's outcome: computed once per request, so this is no second check.
         var outcome = await HandleAuthenticateOnceSafeAsync();
-        var answer = outcome.Failure is TokenCheckUnavailableException
-            ? Problems.UserServiceUnavailable()
-            : Problems.Unauthenticated(Context);
-        await answer.ExecuteAsync(Context);
+        await Problems.TokenRefused(outcome.Failure is TokenCheckUnavailableException, Context).ExecuteAsync(Context);
     }
 
     protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>

@@ -3,6 +3,13 @@ namespace Chat.Edge.Auth;
 /// <summary>The problem+json answers that authentication gives.</summary>
 public static class Problems
 {
+    /// <summary>
+    /// A request whose token did not prove a user: 503 when UserService could not tell (the token
+    /// may be valid), else 401. The one answer of <c>/ws</c> and of every <c>/api</c> endpoint.
+    /// </summary>
+    public static IResult TokenRefused(bool checkUnavailable, HttpContext http) =>
+        checkUnavailable ? UserServiceUnavailable() : Unauthenticated(http);
+
     public static IResult Unauthenticated(HttpContext http)
     {
         http.Response.Headers.WWWAuthenticate = "Bearer";

@@ -12,9 +12,9 @@ namespace Chat.Edge.Connections;
 
 /// <summary>
 /// <c>GET /ws</c>: its user is proven before anything else (401 without a valid token, 503 when
-/// tokens cannot be checked: the answers of <see cref="BearerAuthenticationHandler"/>); the
-/// endpoint fixes where the connection's stream starts (the user's delivery mark, or
-/// <c>?after</c>), then runs the connection: joined to the registry and the bus before its
+/// tokens cannot be checked: <see cref="Problems.TokenRefused"/>, as every <c>/api</c>
+/// endpoint); the endpoint fixes where the connection's stream starts (the user's delivery mark,
+/// or <c>?after</c>), then runs the connection: joined to the registry and the bus before its
 /// catch-up, so no live message slips between catch-up and live delivery.
 /// </summary>
 /// <remarks>
@@ -40,7 +40,7 @@ public static partial class WebSocketEndpoint
         var check = await authenticator.AuthenticateAsync(http);
         if (check.User is not { } user)
         {
-            return check.Unavailable ? Problems.UserServiceUnavailable() : Problems.Unauthenticated(http);
+            return Problems.TokenRefused(check.Unavailable, http);
         }
         if (HttpProtocol.IsHttp10(http.Request.Protocol))
         {
