@@ -51,4 +51,95 @@ public sealed class PostgresGroupCommitStoreTests : MessageStoreContract, IAsync
         var stored = await Task.WhenAll(stores.Where((_, i) => i != 100));
         Assert.Equal(199, stored.Select(r => r.Message.Id).Distinct().Count());
     }
+
+    // The batch takes its locks in the statement that stores, with a snapshot from before it waited
+    // for them. These two check that what another store committed meanwhile is still respected.
+
+    [Fact]
+    public async Task A_batch_that_waited_for_a_head_numbers_above_what_the_heads_holder_left()
+    {
+        var (alice, bob) = ($"alice-{Guid.NewGuid():N}", $"bob-{Guid.NewGuid():N}");
+        var first = await _store!.StoreAsync(new NewMessage(alice, bob, "creates the heads", "c-0"), CancellationToken.None);
+        // As a replica whose clock runs ten seconds ahead would leave bob's head.
+        var ahead = first.Message.Id + 10_000_000;
+
+        StoreResult result;
+        await using (var holder = await HoldHeadAsync(bob))
+        {
+            var waiting = _store.StoreAsync(new NewMessage(alice, bob, "waited", "c-1"), CancellationToken.None);
+            await WaitUntilAQueryWaitsForALockAsync();
+            await holder.ExecuteAsync("UPDATE inbox_heads SET last_id = $1, last_received_id = $1 WHERE username = $2", ahead, bob);
+            await holder.CommitAsync();
+            result = await waiting;
+        }
+
+        Assert.False(result.Duplicate);
+        Assert.True(result.Message.Id > ahead, $"id {result.Message.Id} is not above bob's head {ahead}");
+        Assert.Equal(ahead, result.PreviousId);
+    }
+
+    [Fact]
+    public async Task A_client_id_stored_while_the_batch_waited_for_its_heads_is_answered_with_that_message()
+    {
+        var (alice, bob) = ($"alice-{Guid.NewGuid():N}", $"bob-{Guid.NewGuid():N}");
+        var before = await _store!.StoreAsync(new NewMessage(alice, bob, "creates the heads", "c-0"), CancellationToken.None);
+        var firstId = before.Message.Id + 1_000;
+
+        StoreResult retry;
+        await using (var holder = await HoldHeadAsync(alice))
+        {
+            // The retry of a send whose first attempt is still being stored by another store.
+            var waiting = _store.StoreAsync(new NewMessage(alice, bob, "the retry's text", "c-1"), CancellationToken.None);
+            await WaitUntilAQueryWaitsForALockAsync();
+            await holder.ExecuteAsync(
+                "INSERT INTO messages (id, conversation, sender, recipient, body, client_id, previous_id, sent_at) VALUES ($1, $2, $3, $4, 'the first attempt', 'c-1', $5, now())",
+                firstId, Chat.ChatService.Messages.ConversationKey.Direct(alice, bob), alice, bob, before.Message.Id);
+            await holder.ExecuteAsync("UPDATE inbox_heads SET last_id = $1 WHERE username = $2", firstId, alice);
+            await holder.CommitAsync();
+            retry = await waiting;
+        }
+
+        Assert.True(retry.Duplicate);
+        Assert.Equal(firstId, retry.Message.Id);
+        Assert.Equal("the first attempt", retry.Message.Text);
+    }
+
+    /// <summary>A transaction of its own that holds <paramref name="user"/>'s inbox head locked until it commits.</summary>
+    private async Task<HeldHead> HoldHeadAsync(string user)
+    {
+        var connection = await _dataSource!.OpenConnectionAsync();
+        var transaction = await connection.BeginTransactionAsync();
+        var held = new HeldHead(connection, transaction);
+        await held.ExecuteAsync("SELECT 1 FROM inbox_heads WHERE username = $1 FOR UPDATE", user);
+        return held;
+    }
+
+    private async Task WaitUntilAQueryWaitsForALockAsync()
+    {
+        await using var connection = await _dataSource!.OpenConnectionAsync();
+        await using var waiting = new NpgsqlCommand(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'", connection);
+        await Eventually.TrueAsync(async () => (long)(await waiting.ExecuteScalarAsync())! > 0, "the batch waiting for the held head");
+    }
+
+    private sealed class HeldHead(NpgsqlConnection connection, NpgsqlTransaction transaction) : IAsyncDisposable
+    {
+        public async Task ExecuteAsync(string sql, params object[] values)
+        {
+            await using var command = new NpgsqlCommand(sql, connection, transaction);
+            foreach (var value in values)
+            {
+                command.Parameters.Add(new NpgsqlParameter { Value = value });
+            }
+            await command.ExecuteNonQueryAsync();
+        }
+
+        public Task CommitAsync() => transaction.CommitAsync();
+
+        public async ValueTask DisposeAsync()
+        {
+            await transaction.DisposeAsync();
+            await connection.DisposeAsync();
+        }
+    }
 }

@@ -13,23 +13,33 @@ internal static class Conversations
 {
     /// <summary>Adds the statement: <paramref name="owners"/>[i]'s entry for <paramref name="keys"/>[i] (with <paramref name="peers"/>[i]) moves to <paramref name="activity"/>[i].</summary>
     public static void AddMoves(NpgsqlBatch batch, string[] owners, string[] keys, string[] peers, long[] activity) =>
-        // The INSERT cannot see the UPDATE's rows (one snapshot), so it skips those it returned.
-        // Its conflict clause is for a row created by someone else meanwhile; not expected, as
-        // every store that writes these rows holds both owners' inbox heads.
-        batch.BatchCommands.Add(Command("""
-            WITH wanted AS (
-                SELECT * FROM unnest($1, $2, $3, $4) AS n(username, conversation, peer, last_activity)
-            ),
-            moved AS (
-                UPDATE conversations c SET last_activity = GREATEST(c.last_activity, w.last_activity)
-                FROM wanted w
-                WHERE c.username = w.username AND c.conversation = w.conversation
-                RETURNING c.username, c.conversation
-            )
-            INSERT INTO conversations (username, conversation, peer, last_activity)
-            SELECT w.username, w.conversation, w.peer, w.last_activity FROM wanted w
-            WHERE NOT EXISTS (SELECT FROM moved m WHERE m.username = w.username AND m.conversation = w.conversation)
-            ON CONFLICT (username, conversation) DO UPDATE SET last_activity = GREATEST(conversations.last_activity, EXCLUDED.last_activity)
-            """,
+        batch.BatchCommands.Add(Command(
+            $"WITH wanted AS (SELECT * FROM unnest($1, $2, $3, $4) AS n(username, conversation, peer, last_activity)), {Moves("wanted")} SELECT",
             TextArray(owners), TextArray(keys), TextArray(peers), BigintArray(activity)));
+
+    /// <summary>
+    /// The move as two common table expressions of a statement (<c>conversations_moved</c>,
+    /// <c>conversations_added</c>), from the rows of <paramref name="wanted"/>: username,
+    /// conversation, peer, last_activity, one row per username and conversation.
+    /// </summary>
+    public static string Moves(string wanted) =>
+        // The INSERT cannot see the UPDATE's rows (one snapshot), so it skips those it returned.
+        // Its conflict clause is for a row another store created after this statement's snapshot
+        // was taken: every store that writes these rows holds both owners' inbox heads, but the
+        // group commit takes them in this same statement, so it may have waited for them while
+        // that store committed.
+        $"""
+        conversations_moved AS (
+            UPDATE conversations c SET last_activity = GREATEST(c.last_activity, w.last_activity)
+            FROM {wanted} w
+            WHERE c.username = w.username AND c.conversation = w.conversation
+            RETURNING c.username, c.conversation
+        ),
+        conversations_added AS (
+            INSERT INTO conversations (username, conversation, peer, last_activity)
+            SELECT w.username, w.conversation, w.peer, w.last_activity FROM {wanted} w
+            WHERE NOT EXISTS (SELECT FROM conversations_moved m WHERE m.username = w.username AND m.conversation = w.conversation)
+            ON CONFLICT (username, conversation) DO UPDATE SET last_activity = GREATEST(conversations.last_activity, EXCLUDED.last_activity)
+        )
+        """;
 }
