@@ -59,15 +59,19 @@ public sealed class PostgresGroupCommitStoreTests : MessageStoreContract, IAsync
     public async Task A_batch_that_waited_for_a_head_numbers_above_what_the_heads_holder_left()
     {
         var (alice, bob) = ($"alice-{Guid.NewGuid():N}", $"bob-{Guid.NewGuid():N}");
-        var first = await _store!.StoreAsync(new NewMessage(alice, bob, "creates the heads", "c-0"), CancellationToken.None);
-        // As a replica whose clock runs ten seconds ahead would leave bob's head.
-        var ahead = first.Message.Id + 10_000_000;
+        await _store!.StoreAsync(new NewMessage(alice, bob, "creates the heads", "c-0"), CancellationToken.None);
 
         StoreResult result;
+        long ahead;
         await using (var holder = await HoldHeadAsync(bob))
         {
             var waiting = _store.StoreAsync(new NewMessage(alice, bob, "waited", "c-1"), CancellationToken.None);
             await WaitUntilAQueryWaitsForALockAsync();
+            // Above every id this process handed out so far, the waiting batch's reserved ones
+            // included, as another store would leave bob's head; only just, since the process's
+            // floor follows it and the other tests' ids with it (a conversation list orders
+            // messages by id against the clock).
+            ahead = MessageClock.NextId(DateTimeOffset.UtcNow, [0]) + 1;
             await holder.ExecuteAsync("UPDATE inbox_heads SET last_id = $1, last_received_id = $1 WHERE username = $2", ahead, bob);
             await holder.CommitAsync();
             result = await waiting;
@@ -83,7 +87,7 @@ public sealed class PostgresGroupCommitStoreTests : MessageStoreContract, IAsync
     {
         var (alice, bob) = ($"alice-{Guid.NewGuid():N}", $"bob-{Guid.NewGuid():N}");
         var before = await _store!.StoreAsync(new NewMessage(alice, bob, "creates the heads", "c-0"), CancellationToken.None);
-        var firstId = before.Message.Id + 1_000;
+        var firstId = MessageClock.NextId(DateTimeOffset.UtcNow, [before.Message.Id]);
 
         StoreResult retry;
         await using (var holder = await HoldHeadAsync(alice))
