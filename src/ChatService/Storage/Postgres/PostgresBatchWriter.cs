@@ -35,10 +35,10 @@ internal static class PostgresBatchWriter
 
     /// <summary>
     /// The batch ($1 senders, $2 recipients, $3 texts, $4 client ids ('' for none), $5
-    /// conversation keys; in the batch's order) stored above the locked heads of $6 (every user
-    /// of the batch), ids from $7 up (the clock's reserved floor), sent at $8. Returns a row per
-    /// stored message (its place in the batch, id, previous id) and a row per message already
-    /// stored under one of the batch's client ids (place null, the message's columns).
+    /// conversation keys; in the batch's order, no client id twice) stored above the locked heads
+    /// of $6 (every user of the batch), ids from $7 up (the clock's reserved floor), sent at $8.
+    /// Returns a row per stored message (its place in the batch, id, previous id) and a row per
+    /// message already stored under one of the batch's client ids (place null, its columns).
     /// </summary>
     private static readonly string StoreBatch = $"""
         WITH batch AS MATERIALIZED (
@@ -46,20 +46,15 @@ internal static class PostgresBatchWriter
         ),
         heads AS MATERIALIZED ({InboxHeads.Locked("$6")}),
         stored AS MATERIALIZED (
-            {StoredByClientId("(SELECT DISTINCT sender AS wanted_sender, client_id AS wanted_client_id FROM batch WHERE client_id <> '') k")}
+            {StoredByClientId("(SELECT sender AS wanted_sender, client_id AS wanted_client_id FROM batch WHERE client_id <> '') k")}
         ),
-        -- A client id's first message in the batch is stored (unless it already was); a later
-        -- one with the same id is its retry, answered with it.
-        fresh AS MATERIALIZED (
-            SELECT b.*, row_number() OVER (ORDER BY b.place) AS seq
-            FROM (SELECT *, row_number() OVER (PARTITION BY sender, client_id ORDER BY place) AS nth FROM batch) b
-            WHERE (b.client_id = '' OR b.nth = 1)
-              AND NOT EXISTS (SELECT FROM stored s WHERE s.sender = b.sender AND s.client_id = b.client_id)
-        ),
-        -- Ids in the batch's order, above every head of the batch: each is above its sender's
-        -- and recipient's last message, and a recipient's messages rise in the batch's order.
+        -- Ids in the batch's order from the first above every head of the batch: each is above
+        -- its sender's and recipient's last message, and a recipient's messages rise in the
+        -- batch's order. A message already stored keeps its place unused: ids need not be dense.
         numbered AS MATERIALIZED (
-            SELECT f.*, GREATEST($7, (SELECT max(last_id) + 1 FROM heads)) + f.seq - 1 AS id FROM fresh f
+            SELECT b.*, GREATEST($7, (SELECT max(last_id) + 1 FROM heads)) + b.place - 1 AS id
+            FROM batch b
+            WHERE NOT EXISTS (SELECT FROM stored s WHERE s.sender = b.sender AND s.client_id = b.client_id)
         ),
         placed AS MATERIALIZED (
             SELECT n.*, COALESCE(lag(n.id) OVER (PARTITION BY n.recipient ORDER BY n.id), h.last_received_id) AS previous_id
@@ -94,11 +89,26 @@ internal static class PostgresBatchWriter
 
     public static async Task<StoreResult[]> WriteAsync(NpgsqlConnection connection, IReadOnlyList<NewMessage> batch, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        string[] users = [.. batch.SelectMany(m => new[] { m.Sender, m.Recipient }).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
+        // A client id twice in one batch (a retry that caught up with its first attempt) is
+        // written once; the later copy is answered with the first.
+        var copyOf = new int[batch.Count];
+        var firstWithClientId = new Dictionary<(string Sender, string ClientId), int>();
+        List<int> written = [];
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var m = batch[i];
+            copyOf[i] = m.ClientId is { } clientId && !firstWithClientId.TryAdd((m.Sender, clientId), i) ? firstWithClientId[(m.Sender, clientId)] : -1;
+            if (copyOf[i] < 0)
+            {
+                written.Add(i);
+            }
+        }
+        List<NewMessage> messages = [.. written.Select(i => batch[i])];
+        string[] users = [.. messages.SelectMany(m => new[] { m.Sender, m.Recipient }).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
         var sentAt = TruncateToMicroseconds(now);
-        var floor = MessageClock.Reserve(now, batch.Count);
+        var floor = MessageClock.Reserve(now, messages.Count);
 
-        var placed = new Dictionary<int, (long Id, long PreviousId)>(batch.Count);
+        var placed = new Dictionary<int, (long Id, long PreviousId)>(messages.Count);
         var stored = new Dictionary<(string Sender, string ClientId), StoreResult>();
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using (var write = new NpgsqlBatch(connection, transaction))
@@ -111,11 +121,11 @@ internal static class PostgresBatchWriter
             write.BatchCommands.Add(Command("SET LOCAL plan_cache_mode = force_generic_plan"));
             InboxHeads.AddCreate(write, users);
             write.BatchCommands.Add(Command(StoreBatch,
-                TextArray([.. batch.Select(m => m.Sender)]),
-                TextArray([.. batch.Select(m => m.Recipient)]),
-                TextArray([.. batch.Select(m => m.Text)]),
-                TextArray([.. batch.Select(m => m.ClientId ?? "")]),
-                TextArray([.. batch.Select(m => Messages.ConversationKey.Direct(m.Sender, m.Recipient))]),
+                TextArray([.. messages.Select(m => m.Sender)]),
+                TextArray([.. messages.Select(m => m.Recipient)]),
+                TextArray([.. messages.Select(m => m.Text)]),
+                TextArray([.. messages.Select(m => m.ClientId ?? "")]),
+                TextArray([.. messages.Select(m => Messages.ConversationKey.Direct(m.Sender, m.Recipient))]),
                 TextArray(users),
                 Bigint(floor),
                 new NpgsqlParameter<DateTimeOffset> { TypedValue = sentAt }));
@@ -134,7 +144,7 @@ internal static class PostgresBatchWriter
                 }
                 else
                 {
-                    placed[(int)reader.GetInt64(0) - 1] = (reader.GetInt64(1), reader.GetInt64(8));
+                    placed[written[(int)reader.GetInt64(0) - 1]] = (reader.GetInt64(1), reader.GetInt64(8));
                 }
             }
             // Nobody is answered before the COMMIT's own answer: it fails here if it failed.
@@ -151,19 +161,9 @@ internal static class PostgresBatchWriter
         for (var i = 0; i < batch.Count; i++)
         {
             var m = batch[i];
-            if (placed.TryGetValue(i, out var place))
-            {
-                results[i] = new StoreResult(new StoredMessage(place.Id, m.Sender, m.Recipient, null, m.Text, sentAt, m.ClientId), place.PreviousId, Duplicate: false);
-                if (m.ClientId is not null)
-                {
-                    stored[(m.Sender, m.ClientId)] = results[i] with { Duplicate = true };
-                }
-            }
-            else
-            {
-                // Stored before this batch, or by an earlier message of it with the same client id.
-                results[i] = stored[(m.Sender, m.ClientId!)];
-            }
+            results[i] = copyOf[i] >= 0 ? results[copyOf[i]] with { Duplicate = true }
+                : placed.TryGetValue(i, out var place) ? new StoreResult(new StoredMessage(place.Id, m.Sender, m.Recipient, null, m.Text, sentAt, m.ClientId), place.PreviousId, Duplicate: false)
+                : stored[(m.Sender, m.ClientId!)]; // stored before this batch
         }
         return results;
     }
