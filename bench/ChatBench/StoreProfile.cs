@@ -157,7 +157,7 @@ internal static class StoreProfile
                     await database.RunAsync(c => PostgresBatchWriter.WriteAsync(c, batch, DateTimeOffset.UtcNow, CancellationToken.None), CancellationToken.None);
                     break;
                 }
-                catch (PostgresException e) when (attempt < 5 && PostgresBatchWriter.IsWorthRetrying(e))
+                catch (PostgresException e) when (attempt < 5 && PostgresMessageWriter.IsWorthRetrying(e))
                 {
                 }
             }

@@ -31,39 +31,4 @@ public static class MessageClock
             }
         }
     }
-
-    /// <summary>
-    /// The first of <paramref name="count"/> ids in a row, not below the clock and above every id
-    /// this process handed out, for a writer that learns the inbox heads only in the statement that
-    /// stores (PostgreSQL's group commit): the range is this writer's alone. The statement may
-    /// place its ids higher, above a head; it then reports the highest with <see cref="Issued"/>.
-    /// </summary>
-    public static long Reserve(DateTimeOffset now, int count)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
-        while (true)
-        {
-            var last = Volatile.Read(ref s_lastIssued);
-            var first = Math.Max(Microseconds(now), last + 1);
-            if (Interlocked.CompareExchange(ref s_lastIssued, first + count - 1, last) == last)
-            {
-                return first;
-            }
-        }
-    }
-
-    /// <summary>An id a store handed out above its reserved range: later ids go above it.</summary>
-    public static void Issued(long id)
-    {
-        var last = Volatile.Read(ref s_lastIssued);
-        while (id > last)
-        {
-            var seen = Interlocked.CompareExchange(ref s_lastIssued, id, last);
-            if (seen == last)
-            {
-                return;
-            }
-            last = seen;
-        }
-    }
 }

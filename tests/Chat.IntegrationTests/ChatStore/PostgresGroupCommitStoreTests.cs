@@ -52,8 +52,9 @@ public sealed class PostgresGroupCommitStoreTests : MessageStoreContract, IAsync
         Assert.Equal(199, stored.Select(r => r.Message.Id).Distinct().Count());
     }
 
-    // The batch takes its locks in the statement that stores, with a snapshot from before it waited
-    // for them. These two check that what another store committed meanwhile is still respected.
+    // A batch that waits for an inbox head another store holds must respect what that store
+    // committed meanwhile: its ids and previous ids, and a client id it stored. (Both held too
+    // for a one-statement writer tried in issue 22, whose snapshot predates the wait.)
 
     [Fact]
     public async Task A_batch_that_waited_for_a_head_numbers_above_what_the_heads_holder_left()

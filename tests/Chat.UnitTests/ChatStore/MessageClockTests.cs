@@ -86,30 +86,4 @@ public sealed class MessageClockTests
         Assert.All(issued, mine => Assert.Equal(mine.Order(), mine));
         Assert.True(all.Min() >= MessageClock.Microseconds(now));
     }
-
-    [Fact]
-    public void A_reserved_range_is_the_writers_alone_and_the_next_id_comes_after_it()
-    {
-        var now = AheadOfEverything();
-
-        var first = MessageClock.Reserve(now, 16);
-        var next = MessageClock.Reserve(now, 1);
-
-        Assert.Equal(MessageClock.Microseconds(now), first);
-        Assert.Equal(first + 16, next);
-        Assert.Equal(first + 17, MessageClock.NextId(now, [0]));
-    }
-
-    [Fact]
-    public void An_id_issued_above_a_reserved_range_raises_the_floor_and_a_lower_one_does_not()
-    {
-        var now = AheadOfEverything();
-        var first = MessageClock.Reserve(now, 4);
-
-        // The store placed its ids above a head 5 s ahead of the clock.
-        MessageClock.Issued(first + 5_000_000);
-        MessageClock.Issued(first + 2);
-
-        Assert.Equal(first + 5_000_001, MessageClock.Reserve(now, 1));
-    }
 }

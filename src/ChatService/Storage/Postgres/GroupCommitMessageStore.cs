@@ -15,8 +15,7 @@ namespace Chat.ChatService.Storage.Postgres;
 /// </summary>
 public sealed class GroupCommitMessageStore : IMessageStore, IAsyncDisposable
 {
-    // As in PostgresMessageWriter: deadlocks, same-microsecond id clashes and (here) a client id
-    // stored while the batch waited for its locks roll back; retry.
+    // As in PostgresMessageWriter: deadlocks and same-microsecond id clashes roll back; retry.
     private const int MaxAttempts = 5;
 
     private readonly PostgresMessageStore _inner;
@@ -127,10 +126,10 @@ public sealed class GroupCommitMessageStore : IMessageStore, IAsyncDisposable
                 }
                 return;
             }
-            catch (PostgresException e) when (attempt < MaxAttempts && PostgresBatchWriter.IsWorthRetrying(e))
+            catch (PostgresException e) when (attempt < MaxAttempts && PostgresMessageWriter.IsWorthRetrying(e))
             {
             }
-            catch (PostgresException e) when (PostgresBatchWriter.IsWorthRetrying(e))
+            catch (PostgresException e) when (PostgresMessageWriter.IsWorthRetrying(e))
             {
                 Fail(batch, new StoreUnavailableException("the message store is too busy, try again", e));
                 return;
