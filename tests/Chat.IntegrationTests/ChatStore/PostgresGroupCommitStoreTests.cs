@@ -68,10 +68,10 @@ public sealed class PostgresGroupCommitStoreTests : MessageStoreContract, IAsync
         {
             var waiting = _store.StoreAsync(new NewMessage(alice, bob, "waited", "c-1"), CancellationToken.None);
             await WaitUntilAQueryWaitsForALockAsync();
-            // Above every id this process handed out so far, the waiting batch's reserved ones
-            // included, as another store would leave bob's head; only just, since the process's
-            // floor follows it and the other tests' ids with it (a conversation list orders
-            // messages by id against the clock).
+            // As another store would leave bob's head: above every id this process has handed
+            // out, so the batch gets past it only by reading the head after its wait. Only just
+            // above: the process's id floor follows the ids it hands out, and other tests'
+            // conversation lists order messages by id against the clock.
             ahead = MessageClock.NextId(DateTimeOffset.UtcNow, [0]) + 1;
             await holder.ExecuteAsync("UPDATE inbox_heads SET last_id = $1, last_received_id = $1 WHERE username = $2", ahead, bob);
             await holder.CommitAsync();

@@ -5,7 +5,9 @@ using Chat.Edge.Bus;
 namespace Chat.IntegrationTests.ScaleOut;
 
 /// <summary>Stands where a replica's connection registry would: keeps what the bus hands over, per user.</summary>
-public sealed class RecordingDelivery : ILocalDelivery
+/// <param name="explain">What the replica can say when an event does not come (its Redis log, say),
+/// added to the failure.</param>
+public sealed class RecordingDelivery(Func<string>? explain = null) : ILocalDelivery
 {
     private static readonly TimeSpan DefaultWait = TimeSpan.FromSeconds(10);
     private readonly ConcurrentDictionary<string, Channel<BusEvent>> _byUser = new(StringComparer.Ordinal);
@@ -27,7 +29,7 @@ public sealed class RecordingDelivery : ILocalDelivery
     public async Task<BusEvent> NextAsync(string user, TimeSpan? wait = null)
     {
         var next = await TryNextAsync(user, wait ?? DefaultWait);
-        Assert.True(next is not null, $"no event for {user} arrived within {wait ?? DefaultWait}");
+        Assert.True(next is not null, $"no event for {user} arrived within {wait ?? DefaultWait}{explain?.Invoke()}");
         return next;
     }
 

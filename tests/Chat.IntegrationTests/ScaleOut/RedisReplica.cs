@@ -1,7 +1,6 @@
 using Chat.Edge.Bus;
 using Chat.Edge.Redis;
 using Chat.IntegrationTests.Infrastructure;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace Chat.IntegrationTests.ScaleOut;
@@ -33,10 +32,18 @@ public sealed class RedisReplica : IAsyncDisposable
             MaxReconnectDelay = TimeSpan.FromMilliseconds(500),
         });
         var node = new NodeIdentity($"test-{Guid.NewGuid():N}");
-        var connection = new RedisConnection(options, node, NullLogger<RedisConnection>.Instance);
-        var failures = new RedisFailureLog(options, NullLogger<RedisFailureLog>.Instance);
-        var delivery = new RecordingDelivery();
-        var bus = new RedisMessageBus(connection, delivery, node, failures, UnobservedMetrics.Edge(), NullLogger<RedisMessageBus>.Instance);
+        // Kept, so that an event that never comes is reported with what the replica saw of Redis
+        // (a subscription refused, a node lost); once, in CI, one did not come within 10 s.
+        var connectionLog = new RecordingLogger<RedisConnection>();
+        var failureLog = new RecordingLogger<RedisFailureLog>();
+        var busLog = new RecordingLogger<RedisMessageBus>();
+        var connection = new RedisConnection(options, node, connectionLog);
+        var failures = new RedisFailureLog(options, failureLog);
+        RedisMessageBus? bus = null;
+        var delivery = new RecordingDelivery(() =>
+            $"; failed subscriptions: {bus?.HasFailedSubscriptions}; Redis log: "
+            + string.Join(" | ", connectionLog.Entries.Concat(failureLog.Entries).Concat(busLog.Entries).Select(e => e.Message)));
+        bus = new RedisMessageBus(connection, delivery, node, failures, UnobservedMetrics.Edge(), busLog);
         return new RedisReplica(connection, bus, failures, delivery);
     }
 
