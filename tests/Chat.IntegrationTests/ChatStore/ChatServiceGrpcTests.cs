@@ -365,20 +365,13 @@ public sealed class ChatServiceGrpcTests(ChatServiceHost host) : IClassFixture<C
                 new CallOptions(deadline: DateTime.UtcNow.AddMilliseconds(700))).ResponseAsync);
 
             Assert.Equal(StatusCode.DeadlineExceeded, code);
-            await WaitUntilNobodyWaitsForALockAsync(blocker);
+            // The server cancels its query when the deadline passes; only then may the lock go.
+            await PostgresLockWaits.UntilAsync(blocker, waiting => waiting == 0, "no query waiting for a lock", TimeSpan.FromSeconds(15));
             await transaction.RollbackAsync();
         }
 
         var inbox = await Client.SyncMessagesAsync(new SyncMessagesRequest { User = bob, After = "" }, Deadline);
         Assert.Equal(["creates the heads"], inbox.Messages.Select(m => m.Text));
-    }
-
-    /// <summary>The server cancels its query when the deadline passes; only then may the lock go.</summary>
-    private static async Task WaitUntilNobodyWaitsForALockAsync(NpgsqlConnection connection)
-    {
-        await using var waiting = new NpgsqlCommand(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'", connection);
-        await Eventually.TrueAsync(async () => (long)(await waiting.ExecuteScalarAsync())! == 0, "no query waiting for a lock", TimeSpan.FromSeconds(15));
     }
 
     [Fact]

@@ -67,7 +67,7 @@ public sealed class PostgresGroupCommitStoreTests : MessageStoreContract, IAsync
         await using (var holder = await HoldHeadAsync(bob))
         {
             var waiting = _store.StoreAsync(new NewMessage(alice, bob, "waited", "c-1"), CancellationToken.None);
-            await WaitUntilAQueryWaitsForALockAsync();
+            await WaitUntilTheBatchWaitsAsync();
             // As another store would leave bob's head: above every id this process has handed
             // out, so the batch gets past it only by reading the head after its wait. Only just
             // above: the process's id floor follows the ids it hands out, and other tests'
@@ -95,7 +95,7 @@ public sealed class PostgresGroupCommitStoreTests : MessageStoreContract, IAsync
         {
             // The retry of a send whose first attempt is still being stored by another store.
             var waiting = _store.StoreAsync(new NewMessage(alice, bob, "the retry's text", "c-1"), CancellationToken.None);
-            await WaitUntilAQueryWaitsForALockAsync();
+            await WaitUntilTheBatchWaitsAsync();
             await holder.ExecuteAsync(
                 "INSERT INTO messages (id, conversation, sender, recipient, body, client_id, previous_id, sent_at) VALUES ($1, $2, $3, $4, 'the first attempt', 'c-1', $5, now())",
                 firstId, Chat.ChatService.Messages.ConversationKey.Direct(alice, bob), alice, bob, before.Message.Id);
@@ -119,12 +119,10 @@ public sealed class PostgresGroupCommitStoreTests : MessageStoreContract, IAsync
         return held;
     }
 
-    private async Task WaitUntilAQueryWaitsForALockAsync()
+    private async Task WaitUntilTheBatchWaitsAsync()
     {
         await using var connection = await _dataSource!.OpenConnectionAsync();
-        await using var waiting = new NpgsqlCommand(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'", connection);
-        await Eventually.TrueAsync(async () => (long)(await waiting.ExecuteScalarAsync())! > 0, "the batch waiting for the held head");
+        await PostgresLockWaits.UntilAsync(connection, waiting => waiting > 0, "the batch waiting for the held head");
     }
 
     private sealed class HeldHead(NpgsqlConnection connection, NpgsqlTransaction transaction) : IAsyncDisposable
