@@ -41,12 +41,13 @@ public static class EdgeApplication
     public static WebApplication MapEdge(this WebApplication app)
     {
         app.UseGatewayForwardedHeaders();
-        app.UseExceptionHandler();
-        app.UseStatusCodePages();
+        app.UseRouting();
+        // A WebSocket's request lasts as long as its connection, and so would these middlewares'
+        // frames and what they hold: /ws answers its own errors and checks its own token.
+        app.UseForShortRequests(requests => requests.UseExceptionHandler().UseStatusCodePages());
         app.UseCanonicalPaths();
         app.UseStorableRequestText();
-        app.UseAuthentication();
-        app.UseAuthorization();
+        app.UseForShortRequests(requests => requests.UseAuthentication().UseAuthorization());
         app.MapDefaultEndpoints();
         app.MapAccountApi();
         app.MapSessionApi();

@@ -29,6 +29,7 @@ public static class RealtimeExtensions
         services.AddSingleton<ILocalDelivery>(sp => sp.GetRequiredService<ConnectionRegistry>());
         services.AddSingleton<ILocalUsers>(sp => sp.GetRequiredService<ConnectionRegistry>());
         services.AddSingleton<ConnectionServices>();
+        services.AddSingleton<WebSocketEndpoint>();
         services.AddHostedService<CloseConnectionsOnStopping>();
         return builder;
     }
@@ -61,7 +62,8 @@ public static class RealtimeExtensions
     public static WebApplication MapRealtime(this WebApplication app)
     {
         app.UseWebSockets();
-        app.MapGet("/ws", WebSocketEndpoint.HandleAsync).AllowAccessTokenInQuery();
+        var endpoint = app.Services.GetRequiredService<WebSocketEndpoint>();
+        app.MapGet("/ws", (RequestDelegate)endpoint.HandleAsync).AllowAccessTokenInQuery().KeepsItsRequest();
         return app;
     }
 }

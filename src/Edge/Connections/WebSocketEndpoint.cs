@@ -5,6 +5,7 @@ using Chat.Edge.Connections;
 using Chat.Edge.Presence;
 using Chat.ServiceDefaults.Grpc;
 using Grpc.Core;
+using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
 
@@ -22,61 +23,30 @@ namespace Chat.Edge.Connections;
 /// authorization middleware stays suspended under the endpoint for the connection's life, and with
 /// it the authentication result, ticket, principal and claims it made, about 2.2 KB of every idle
 /// connection (docs/benchmarks.md); the connection needs only its <see cref="AuthenticatedUser"/>.
+/// For the same reason it is a plain request delegate of one instance made at start, not a
+/// minimal-API handler (whose wrapper's frame and request scope would live as long), and is
+/// marked <see cref="LongLivedRequest"/>, so that the Edge's other async middlewares step aside.
 /// </remarks>
-public static partial class WebSocketEndpoint
+public sealed partial class WebSocketEndpoint(
+    IConnectionAuthenticator authenticator,
+    ConnectionRegistry registry,
+    IMessageBus bus,
+    IPresence presence,
+    ConnectionServices services,
+    IOptions<RealtimeOptions> options,
+    IOptions<ServiceCallOptions> calls,
+    IHostApplicationLifetime lifetime,
+    ILogger<ChatConnection> logger)
 {
-    public static async Task<IResult> HandleAsync(
-        HttpContext http,
-        IConnectionAuthenticator authenticator,
-        ConnectionRegistry registry,
-        IMessageBus bus,
-        IPresence presence,
-        ConnectionServices services,
-        IOptions<RealtimeOptions> options,
-        IOptions<ServiceCallOptions> calls,
-        IHostApplicationLifetime lifetime,
-        ILogger<ChatConnection> logger)
+    public async Task HandleAsync(HttpContext http)
     {
-        var check = await authenticator.AuthenticateAsync(http);
-        if (check.User is not { } user)
+        var admission = await AdmitAsync(http);
+        if (admission.Refusal is { } refusal)
         {
-            return Problems.TokenRefused(check.Unavailable, http);
+            await refusal.ExecuteAsync(http);
+            return;
         }
-        if (HttpProtocol.IsHttp10(http.Request.Protocol))
-        {
-            // An upgrade is HTTP/1.1's (RFC 9110 7.8); Kestrel would answer an HTTP/1.0 one with 101.
-            return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Bad Request",
-                detail: "A WebSocket upgrade needs HTTP/1.1.");
-        }
-        if (!http.WebSockets.IsWebSocketRequest)
-        {
-            return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Bad Request",
-                detail: "GET /ws expects a WebSocket upgrade.");
-        }
-        if (lifetime.ApplicationStopping.IsCancellationRequested)
-        {
-            // Kestrel listens until the end of the shutdown: a client answered 503 goes to another
-            // replica now, instead of being upgraded only to be closed with 1001.
-            return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Service Unavailable",
-                detail: "This replica is shutting down; connect again.");
-        }
-        // Checked as ChatService checks a cursor (before the upgrade: a refused sync later would
-        // be a 1011 close), and written in the ids' fixed width, since ids compare as strings.
-        var query = http.Request.Query["after"].ToString();
-        if (!MessageId.TryParse(query, out var afterId))
-        {
-            return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Bad Request",
-                detail: $"`after` must be a message id (up to {MessageId.Width} digits).");
-        }
-
-        // Where the stream starts is fixed before the upgrade is answered and before the
-        // connection can be queued anything: every message stored after the client sees 101
-        // reaches it, whatever the user's other connections deliver meanwhile.
-        var startAfter = query.Length > 0 ? MessageId.Format(afterId) : await ReadDeliveryMarkAsync(services, calls.Value.CallTimeout, user.Username, http.RequestAborted);
-        if (startAfter is null)
-        {
-            return Problems.ChatServiceUnavailable();
-        }
+        var (user, startAfter) = (admission.User!, admission.StartAfter!);
 
         using var socket = await http.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
         {
@@ -90,7 +60,7 @@ public static partial class WebSocketEndpoint
         var connection = new ChatConnection(socket, user, startAfter, services);
         if (registry.Add(connection))
         {
-            await SubscribeAsync(bus, user.Username, logger);
+            await SubscribeAsync(user.Username);
             await presence.ConnectedAsync(user.Username);
         }
         LogConnected(logger, user.Username, registry.ConnectionCount);
@@ -104,22 +74,66 @@ public static partial class WebSocketEndpoint
             services.Metrics.ConnectionClosed();
             if (registry.Remove(connection))
             {
-                await UnsubscribeAsync(bus, user.Username, logger);
+                await UnsubscribeAsync(user.Username);
                 await presence.DisconnectedAsync(user.Username);
             }
             LogDisconnected(logger, user.Username);
         }
-        return Results.Empty;
     }
+
+    /// <summary>Who connects and where their stream starts, or why they may not (answered before any upgrade).</summary>
+    private readonly record struct Admission(AuthenticatedUser? User, string? StartAfter, IResult? Refusal);
+
+    private async Task<Admission> AdmitAsync(HttpContext http)
+    {
+        var check = await authenticator.AuthenticateAsync(http);
+        if (check.User is not { } user)
+        {
+            return new(null, null, Problems.TokenRefused(check.Unavailable, http));
+        }
+        if (HttpProtocol.IsHttp10(http.Request.Protocol))
+        {
+            // An upgrade is HTTP/1.1's (RFC 9110 7.8); Kestrel would answer an HTTP/1.0 one with 101.
+            return Refuse(StatusCodes.Status400BadRequest, "A WebSocket upgrade needs HTTP/1.1.");
+        }
+        if (!http.WebSockets.IsWebSocketRequest)
+        {
+            return Refuse(StatusCodes.Status400BadRequest, "GET /ws expects a WebSocket upgrade.");
+        }
+        if (lifetime.ApplicationStopping.IsCancellationRequested)
+        {
+            // Kestrel listens until the end of the shutdown: a client answered 503 goes to another
+            // replica now, instead of being upgraded only to be closed with 1001.
+            return Refuse(StatusCodes.Status503ServiceUnavailable, "This replica is shutting down; connect again.");
+        }
+        // Checked as ChatService checks a cursor (before the upgrade: a refused sync later would
+        // be a 1011 close), and written in the ids' fixed width, since ids compare as strings.
+        var query = http.Request.Query["after"].ToString();
+        if (!MessageId.TryParse(query, out var afterId))
+        {
+            return Refuse(StatusCodes.Status400BadRequest, $"`after` must be a message id (up to {MessageId.Width} digits).");
+        }
+
+        // Where the stream starts is fixed before the upgrade is answered and before the
+        // connection can be queued anything: every message stored after the client sees 101
+        // reaches it, whatever the user's other connections deliver meanwhile.
+        var startAfter = query.Length > 0 ? MessageId.Format(afterId) : await ReadDeliveryMarkAsync(user.Username, http.RequestAborted);
+        return startAfter is null
+            ? new(null, null, Problems.ChatServiceUnavailable())
+            : new(user, startAfter, null);
+    }
+
+    private static Admission Refuse(int status, string detail) =>
+        new(null, null, Results.Problem(statusCode: status, title: ReasonPhrases.GetReasonPhrase(status), detail: detail));
 
     /// <summary>
     /// The user's delivery mark ("" before their first message), or null when ChatService cannot
     /// tell within one call's time: the client is refused with 503 rather than kept waiting.
     /// </summary>
-    private static async Task<string?> ReadDeliveryMarkAsync(ConnectionServices services, TimeSpan callTimeout, string user, CancellationToken aborted)
+    private async Task<string?> ReadDeliveryMarkAsync(string user, CancellationToken aborted)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(aborted);
-        timeout.CancelAfter(callTimeout);
+        timeout.CancelAfter(calls.Value.CallTimeout);
         try
         {
             var page = await services.Inbox.SyncAsync(user, after: null, limit: 1, timeout.Token);
@@ -131,7 +145,7 @@ public static partial class WebSocketEndpoint
         }
     }
 
-    private static async Task SubscribeAsync(IMessageBus bus, string user, ILogger logger)
+    private async Task SubscribeAsync(string user)
     {
         try
         {
@@ -145,7 +159,7 @@ public static partial class WebSocketEndpoint
         }
     }
 
-    private static async Task UnsubscribeAsync(IMessageBus bus, string user, ILogger logger)
+    private async Task UnsubscribeAsync(string user)
     {
         try
         {

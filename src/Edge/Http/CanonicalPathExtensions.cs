@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Http.Features;
 namespace Chat.Edge.Http;
 
 /// <summary>
-/// Routes early and refuses, with the contract's 404, every request whose path is not spelled the
+/// After routing, refuses with the contract's 404 every request whose path is not spelled the
 /// way its route is (<see cref="CanonicalPath"/>): such a request never reaches an endpoint, so it
 /// can neither create an account nor test a password past the gateway's limits.
 /// </summary>
@@ -11,7 +11,6 @@ public static class CanonicalPathExtensions
 {
     public static WebApplication UseCanonicalPaths(this WebApplication app)
     {
-        app.UseRouting();
         // Not async: the next step's task is handed on, so a WebSocket, which stays in the
         // pipeline for hours, does not keep this step's frame alive as well.
         app.Use((http, next) =>
