@@ -42,12 +42,17 @@ public static class EdgeApplication
     {
         app.UseGatewayForwardedHeaders();
         app.UseRouting();
-        // A WebSocket's request lasts as long as its connection, and so would these middlewares'
-        // frames and what they hold: /ws answers its own errors and checks its own token.
-        app.UseForShortRequests(requests => requests.UseExceptionHandler().UseStatusCodePages());
         app.UseCanonicalPaths();
         app.UseStorableRequestText();
-        app.UseForShortRequests(requests => requests.UseAuthentication().UseAuthorization());
+        app.UseWebSockets();
+        // A WebSocket's request lasts as long as its connection, and so would the frames of the
+        // async middlewares below and what they hold: /ws answers its own errors and checks its
+        // own token, and is answered here.
+        app.RunLongLivedRequests();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.MapDefaultEndpoints();
         app.MapAccountApi();
         app.MapSessionApi();

@@ -61,7 +61,6 @@ public static class RealtimeExtensions
 
     public static WebApplication MapRealtime(this WebApplication app)
     {
-        app.UseWebSockets();
         var endpoint = app.Services.GetRequiredService<WebSocketEndpoint>();
         app.MapGet("/ws", (RequestDelegate)endpoint.HandleAsync).AllowAccessTokenInQuery().KeepsItsRequest();
         return app;

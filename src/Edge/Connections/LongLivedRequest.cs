@@ -4,8 +4,8 @@ namespace Chat.Edge.Connections;
 /// Endpoint metadata: the endpoint keeps its request for a connection's life (<c>/ws</c>). An async
 /// middleware that awaits such an endpoint stays suspended as long, and keeps what it made for the
 /// request (its frame, a service scope, an authentication result): per idle connection, for
-/// hours. The Edge runs those middlewares for the other requests only
-/// (<see cref="LongLivedRequestExtensions.UseForShortRequests"/>).
+/// hours. <see cref="LongLivedRequestExtensions.RunLongLivedRequests"/> runs these endpoints at
+/// a chosen place in the pipeline, ahead of such middlewares.
 /// </summary>
 public sealed class LongLivedRequest
 {
@@ -23,11 +23,17 @@ public static class LongLivedRequestExtensions
         endpoint.WithMetadata(LongLivedRequest.Instance);
 
     /// <summary>
-    /// Runs <paramref name="middlewares"/> for every request whose endpoint is not
-    /// <see cref="LongLivedRequest"/> (requests without an endpoint included: their 404 and 405
-    /// get the same error pages as before). After routing, which picks the endpoint. The branch
-    /// is chosen without an async frame of its own.
+    /// A request routed to a <see cref="LongLivedRequest"/> endpoint is answered here, and never
+    /// reaches the middlewares added after this one; every other request goes on. After routing,
+    /// which picks the endpoint. Not async: this step keeps no frame under the connection either.
     /// </summary>
-    public static IApplicationBuilder UseForShortRequests(this IApplicationBuilder app, Action<IApplicationBuilder> middlewares) =>
-        app.UseWhen(http => http.GetEndpoint()?.Metadata.GetMetadata<LongLivedRequest>() is null, middlewares);
+    /// <remarks>
+    /// What ASP.NET Core's <c>ShortCircuit()</c> does at routing, done after the middlewares
+    /// that must still see such a request (the canonical path and storable text checks).
+    /// </remarks>
+    public static IApplicationBuilder RunLongLivedRequests(this IApplicationBuilder app) =>
+        app.Use((http, next) =>
+            http.GetEndpoint() is { RequestDelegate: { } endpoint } routed && routed.Metadata.GetMetadata<LongLivedRequest>() is not null
+                ? endpoint(http)
+                : next(http));
 }
