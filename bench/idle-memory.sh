@@ -3,7 +3,8 @@
 # fresh state folder), a warm-up round of 1,000 idle connections on Edge 1 (so that pools and code
 # warmed up once do not count), then a `dotnet-gcdump` (a full collection, then the live objects
 # by type) before and with 5,000 idle authenticated connections (500 users). Prints the live bytes
-# and the resident bytes (the Edge's RSS, as tools/LoadGen --idle reports it) per connection, and
+# and the resident bytes (the Edge's RSS with the connections, before the dump attaches, less
+# its RSS after the generator's sign-ups) per connection, and
 # the types that grew most (bench/results/idle-memory/summary.txt; the full reports beside it are
 # not kept in git). About 4 minutes.
 # Needs the ports of run-local.sh free and dotnet-gcdump (dotnet tool install -g dotnet-gcdump).
@@ -43,6 +44,10 @@ until grep -q '^5000 idle connections' "$results/held.log"; do
   kill -0 "$held" 2>/dev/null || { say "the generator stopped: $(tail -3 "$results/held.log")"; exit 1; }
   sleep 1
 done
+# The Edge's resident memory now, before the dump attaches: the dump's own buffers (several MB in
+# the Edge's native heap) would be counted as the connections'. Against the generator's baseline,
+# taken after its sign-ups.
+awk '/^VmRSS:/ { print $2 * 1024 }' "/proc/$edge/status" > "$results/rss-with.txt"
 "$gcdump" collect -p "$edge" -o "$results/with.gcdump" > /dev/null
 wait "$held"
 "$gcdump" report "$results/before.gcdump" > "$results/before.txt"
@@ -66,7 +71,8 @@ def heap(path):
 (before, before_types), (after, after_types) = heap(f'{results}/before.txt'), heap(f'{results}/with.txt')
 held = json.load(open(f'{results}/held.json'))
 print(f'live objects per connection: {(after - before) / connections:,.0f} bytes')
-print(f"resident per connection: {held['bytesPerConnection']:,.0f} bytes")
+rss_with = int(open(f'{results}/rss-with.txt').read())
+print(f"resident per connection: {(rss_with - held['edgeRssBeforeBytes']) / connections:,.0f} bytes")
 growth = sorted(((after_types.get(t, 0) - before_types.get(t, 0)) / connections, t) for t in set(after_types) | set(before_types))
 for per, name in reversed(growth[-15:]):
     print(f'{per:8,.0f}  {name}')
