@@ -333,4 +333,36 @@ public sealed class WebSocketTests(ChatSystem system) : IClassFixture<ChatSystem
         Assert.Equal(HttpStatusCode.BadRequest, (await http.GetAsync("/api/messages")).StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await http.GetAsync("/api/messages?with=bob&limit=zero")).StatusCode);
     }
+
+    /// <summary>
+    /// /ws is answered ahead of the Edge's error pages and authentication (they would stay
+    /// suspended under every connection), but after the path and query checks; and a request
+    /// routed elsewhere, such as the 405 of a POST, still gets the error pages.
+    /// </summary>
+    [Fact]
+    public async Task Requests_to_ws_that_cannot_be_upgraded_are_answered_with_problem_details()
+    {
+        var (_, token) = await system.NewUserAsync("alice");
+        using var http = new HttpClient { BaseAddress = system.Edge.Address };
+        http.DefaultRequestHeaders.Authorization = new("Bearer", token);
+
+        var plain = await ProblemAsync(await http.GetAsync("/ws"), HttpStatusCode.BadRequest);
+        Assert.Contains("expects a WebSocket upgrade", plain, StringComparison.Ordinal);
+        var unstorable = await ProblemAsync(await http.GetAsync("/ws?after=%00"), HttpStatusCode.BadRequest);
+        Assert.Contains("path or query", unstorable, StringComparison.Ordinal);
+        await ProblemAsync(await http.GetAsync("/WS"), HttpStatusCode.NotFound);
+        await ProblemAsync(await http.PostAsync("/ws", null), HttpStatusCode.MethodNotAllowed);
+        http.DefaultRequestHeaders.Authorization = null;
+        await ProblemAsync(await http.GetAsync("/ws"), HttpStatusCode.Unauthorized);
+    }
+
+    private static async Task<string> ProblemAsync(HttpResponseMessage response, HttpStatusCode status)
+    {
+        using (response)
+        {
+            Assert.Equal(status, response.StatusCode);
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            return await response.Content.ReadAsStringAsync();
+        }
+    }
 }
