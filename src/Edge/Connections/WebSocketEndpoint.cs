@@ -40,7 +40,18 @@ public sealed partial class WebSocketEndpoint(
 {
     public async Task HandleAsync(HttpContext http)
     {
-        var admission = await AdmitAsync(http);
+        Admission admission;
+        try
+        {
+            admission = await AdmitAsync(http);
+        }
+        catch (Exception e) when (!http.RequestAborted.IsCancellationRequested)
+        {
+            // The exception handler that answers every other request runs after this endpoint
+            // (EdgeApplication.MapEdge): its answer, given here.
+            LogAdmissionFailed(logger, e);
+            admission = Refuse(StatusCodes.Status500InternalServerError, "The connection could not be opened; try again.");
+        }
         if (admission.Refusal is { } refusal)
         {
             await refusal.ExecuteAsync(http);
@@ -179,4 +190,7 @@ public sealed partial class WebSocketEndpoint(
 
     [LoggerMessage(EventId = 112, Level = LogLevel.Warning, Message = "Message bus unavailable while (un)subscribing {User}: {Reason}")]
     private static partial void LogBusUnavailable(ILogger logger, string user, string reason);
+
+    [LoggerMessage(EventId = 113, Level = LogLevel.Error, Message = "A WebSocket upgrade failed before it was answered")]
+    private static partial void LogAdmissionFailed(ILogger logger, Exception exception);
 }
