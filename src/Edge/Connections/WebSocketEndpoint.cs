@@ -47,8 +47,8 @@ public sealed partial class WebSocketEndpoint(
         }
         catch (Exception e) when (!http.RequestAborted.IsCancellationRequested)
         {
-            // The exception handler that answers every other request runs after this endpoint
-            // (EdgeApplication.MapEdge): its answer, given here.
+            // The exception handler that answers every other request sits behind the step that
+            // runs this endpoint (EdgeApplication.MapEdge), so its answer is given here.
             LogAdmissionFailed(logger, e);
             admission = Refuse(StatusCodes.Status500InternalServerError, "The connection could not be opened; try again.");
         }
