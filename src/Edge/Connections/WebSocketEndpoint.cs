@@ -2,10 +2,10 @@ using Chat.Contracts;
 using Chat.Edge.Auth;
 using Chat.Edge.Bus;
 using Chat.Edge.Connections;
+using Chat.Edge.Http;
 using Chat.Edge.Presence;
 using Chat.ServiceDefaults.Grpc;
 using Grpc.Core;
-using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
 
@@ -134,8 +134,7 @@ public sealed partial class WebSocketEndpoint(
             : new(user, startAfter, null);
     }
 
-    private static Admission Refuse(int status, string detail) =>
-        new(null, null, Results.Problem(statusCode: status, title: ReasonPhrases.GetReasonPhrase(status), detail: detail));
+    private static Admission Refuse(int status, string detail) => new(null, null, ServiceProblems.Problem(status, detail));
 
     /// <summary>
     /// The user's delivery mark ("" before their first message), or null when ChatService cannot
