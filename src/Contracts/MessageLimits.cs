@@ -30,6 +30,9 @@ public static class MessageLimits
     /// <summary>Most messages in one StoreMessages call.</summary>
     public const int MaxMessagesPerStoreCall = 500;
 
+    /// <summary>Most batches a StoreMessageStream holds unanswered; past it, ChatService reads no more until one is answered.</summary>
+    public const int MaxUnansweredStoreBatches = 64;
+
     /// <summary>Most delivery marks in one AckDeliveredMany.</summary>
     public const int MaxMarksPerCall = 1000;
 

@@ -46,6 +46,7 @@ public static class RealtimeExtensions
         services.AddSingleton<IConnectionAuthenticator, TokenAuthenticator>();
         services.AddSingleton<RecipientDirectory>();
         services.AddOptions<StoreBatchOptions>().BindConfiguration(StoreBatchOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<StoreStream>();
         services.AddSingleton<StoreBatcher>();
         services.AddSingleton<IMessagePath, MessageSender>();
         services.AddSingleton<IConversationSignals, ConversationSignals>();

@@ -6,6 +6,7 @@ using Chat.ChatService.Storage;
 using Chat.ChatService.Users;
 using Chat.Contracts.Chat.V1;
 using Google.Protobuf.WellKnownTypes;
+using Chat.ServiceDefaults.Grpc;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
 using static Chat.ChatService.Grpc.RequestValidation;
@@ -22,6 +23,7 @@ internal sealed partial class ChatGrpcService(
     IConversationStore conversations,
     UserDirectory users,
     ChatServiceMetrics metrics,
+    DependencyOutageOptions outages,
     ILogger<ChatGrpcService> logger) : Contracts.Chat.V1.ChatService.ChatServiceBase
 {
     private readonly GroupOptions _groups = groupOptions.Value;
@@ -91,6 +93,10 @@ internal sealed partial class ChatGrpcService(
         response.Outcomes.AddRange(await Task.WhenAll(request.Messages.Select(m => OutcomeAsync(m, context))));
         return response;
     }
+
+    /// <summary>StoreMessages' batches on one long-lived stream (<see cref="StoreBatchStream"/>).</summary>
+    public override Task StoreMessageStream(IAsyncStreamReader<StoreBatch> requestStream, IServerStreamWriter<StoredBatch> responseStream, ServerCallContext context) =>
+        new StoreBatchStream(StoreMessages, outages, responseStream, context, logger).RunAsync(requestStream);
 
     private async Task<StoreOutcome> OutcomeAsync(StoreMessageRequest request, ServerCallContext context)
     {

@@ -18,21 +18,28 @@ internal sealed partial class StoreFailureInterceptor(ILogger<StoreFailureInterc
         {
             return await continuation(request, context);
         }
-        catch (StoreUnavailableException e)
+        catch (Exception e) when (e is not RpcException && StatusOf(e, context) is { } status)
         {
-            LogUnavailable(logger, context.Method, e.Message);
-            throw new RpcException(new Status(StatusCode.Unavailable, "the message store is unavailable"));
-        }
-        catch (Exception e) when (e is not RpcException && RefusalOf(e) is { } refusal)
-        {
-            throw new RpcException(refusal);
-        }
-        catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
-        {
-            var code = context.Deadline <= DateTime.UtcNow ? StatusCode.DeadlineExceeded : StatusCode.Cancelled;
-            throw new RpcException(new Status(code, "the call ended before the store answered"));
+            if (e is StoreUnavailableException)
+            {
+                LogUnavailable(logger, context.Method, e.Message);
+            }
+            throw new RpcException(status);
         }
     }
+
+    /// <summary>
+    /// The status a store failure is answered with; null for what is not a store failure (a bug,
+    /// or an outage <see cref="ServiceDefaults.Grpc.DependencyOutageInterceptor"/> maps).
+    /// </summary>
+    public static Status? StatusOf(Exception e, ServerCallContext context) => e switch
+    {
+        StoreUnavailableException => new Status(StatusCode.Unavailable, "the message store is unavailable"),
+        OperationCanceledException when context.CancellationToken.IsCancellationRequested => new Status(
+            context.Deadline <= DateTime.UtcNow ? StatusCode.DeadlineExceeded : StatusCode.Cancelled,
+            "the call ended before the store answered"),
+        _ => RefusalOf(e),
+    };
 
     /// <summary>
     /// The status of a refusal of the request itself (bad fields, an unknown user or group, not a

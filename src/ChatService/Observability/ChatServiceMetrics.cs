@@ -34,6 +34,23 @@ public sealed class ChatServiceMetrics
     private static readonly IReadOnlyList<double> LatencyBuckets =
         [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
+    /// <summary>
+    /// One batch of a StoreMessageStream, in the trace of the sender's span for it (the batch's
+    /// <paramref name="traceParent"/>): what a call's server span is for a StoreMessages call,
+    /// since the stream's own span lasts as long as the stream.
+    /// </summary>
+    public static Activity? StartStoreBatch(string traceParent, int messages)
+    {
+        if (!Activities.HasListeners() || !ActivityContext.TryParse(traceParent, traceState: null, isRemote: true, out var parent))
+        {
+            return null;
+        }
+        var activity = Activities.StartActivity("chat.v1.ChatService/StoreMessageStream batch", ActivityKind.Server, parent);
+        activity?.SetTag("rpc.system", "grpc");
+        activity?.SetTag("messaging.batch.message_count", messages);
+        return activity;
+    }
+
     public Activity? StartStore(string conversation)
     {
         var activity = Activities.StartActivity("chat store");

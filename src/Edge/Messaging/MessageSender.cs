@@ -9,8 +9,8 @@ namespace Chat.Edge.Messaging;
 
 /// <summary>
 /// The path of one message: recipient check, durable store through ChatService (with the other
-/// sends of the moment: StoreBatcher; retried by the channel's policy with the same idempotency
-/// key: IdempotentRetries), the <c>sent</c> answer,
+/// sends of the moment: StoreBatcher; tried again with the same idempotency key when the service
+/// is unavailable: StoreStream), the <c>sent</c> answer,
 /// then live delivery through the bus. Nothing is acknowledged that is not stored.
 /// </summary>
 public sealed partial class MessageSender(
@@ -126,8 +126,8 @@ public sealed partial class MessageSender(
         Task.WhenAll(recipients.Select(recipient => PublishAsync(recipient, BusEvent.CatchUp)));
 
     /// <summary>
-    /// Stores the message once, however often the call is tried: every attempt (the channel retries
-    /// an unavailable ChatService) carries the same idempotency key.
+    /// Stores the message once, however often it is sent: every attempt (the store stream sends
+    /// again to an unavailable ChatService) carries the same idempotency key.
     /// </summary>
     private Task<StoreMessageResponse> StoreAsync(StoreMessageRequest request, SendFrame frame, CancellationToken aborted)
     {

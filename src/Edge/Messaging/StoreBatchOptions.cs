@@ -9,14 +9,14 @@ public sealed class StoreBatchOptions
     public const string Section = "StoreBatching";
 
     /// <summary>
-    /// StoreMessages calls one Edge keeps open at once. A send that finds them all busy waits for
-    /// the next call, with every other send that arrived meanwhile: at a low rate each message
-    /// goes alone and at once, under load many share a call.
+    /// Batches one Edge keeps unanswered on its store stream at once. A send that finds them all busy waits for
+    /// the next batch, with every other send that arrived meanwhile: at a low rate each message
+    /// goes alone and at once, under load many share a batch.
     /// </summary>
-    [Range(1, 64)]
-    public int MaxCallsInFlight { get; set; } = 2;
+    [Range(1, MessageLimits.MaxUnansweredStoreBatches)]
+    public int MaxBatchesInFlight { get; set; } = 2;
 
-    /// <summary>Most messages in one call; at most the contract's limit.</summary>
+    /// <summary>Most messages in one batch; at most the contract's limit.</summary>
     [Range(1, MessageLimits.MaxMessagesPerStoreCall)]
-    public int MaxMessagesPerCall { get; set; } = MessageLimits.MaxMessagesPerStoreCall;
+    public int MaxMessagesPerBatch { get; set; } = MessageLimits.MaxMessagesPerStoreCall;
 }

@@ -5,28 +5,26 @@ using Microsoft.Extensions.Options;
 namespace Chat.Edge.Messaging;
 
 /// <summary>
-/// Stores messages through ChatService's StoreMessages, many sends of this Edge's connections in
-/// each call instead of one unary call each: a send that finds
-/// <see cref="StoreBatchOptions.MaxCallsInFlight"/> calls open queues, and the next call takes
-/// everything queued. Each send gets its own answer: its stored message, or its refusal as the
-/// RpcException StoreMessage would have thrown, so callers map errors as before. A failure of the
-/// call (ChatService away, out of time) fails every send in it; the channel's retry policy has
+/// Stores messages in batches on ChatService's store stream (<see cref="StoreStream"/>), many
+/// sends of this Edge's connections in each batch instead of one unary call each: a send that
+/// finds <see cref="StoreBatchOptions.MaxBatchesInFlight"/> batches unanswered queues, and the next
+/// batch takes everything queued. Each send gets its own answer: its stored message, or its
+/// refusal as the RpcException StoreMessage would have thrown, so callers map errors as before. A
+/// failure of the batch (ChatService away, out of time) fails every send in it; the stream has
 /// already tried again, with the same idempotency keys.
 /// </summary>
 /// <remarks>
-/// A connection awaits each send before it reads the next, so its messages are never in one call
+/// A connection awaits each send before it reads the next, so its messages are never in one batch
 /// together and its order is kept. A caller that stops waiting (its connection closed) does not
-/// take its message out of a call: it may still be stored, as with a unary call cancelled late,
-/// and is never acknowledged. A call larger than the channel's retry buffer (1 MiB by default:
-/// a few hundred long texts) is not retried; its sends answer unavailable and their clients retry
-/// with the same clientId, as the contract says.
+/// take its message out of a batch: it may still be stored, as with a unary call cancelled late,
+/// and is never acknowledged.
 /// </remarks>
-public sealed class StoreBatcher(ChatService.ChatServiceClient chat, IOptions<StoreBatchOptions> options)
+public sealed class StoreBatcher(StoreStream stream, IOptions<StoreBatchOptions> options)
 {
     private readonly StoreBatchOptions _options = options.Value;
     private readonly Lock _gate = new();
     private readonly Queue<Pending> _queued = new();
-    private int _callsInFlight;
+    private int _batchesInFlight;
 
     public Task<StoreMessageResponse> StoreAsync(StoreMessageRequest request, CancellationToken aborted)
     {
@@ -37,30 +35,30 @@ public sealed class StoreBatcher(ChatService.ChatServiceClient chat, IOptions<St
         lock (_gate)
         {
             _queued.Enqueue(pending);
-            if (_callsInFlight < _options.MaxCallsInFlight)
+            if (_batchesInFlight < _options.MaxBatchesInFlight)
             {
-                _callsInFlight++;
+                _batchesInFlight++;
                 batch = TakeBatch();
             }
         }
         if (batch is not null)
         {
-            _ = CallUntilDrainedAsync(batch);
+            _ = StoreUntilDrainedAsync(batch);
         }
         return pending.Answer.Task.WaitAsync(aborted);
     }
 
-    /// <summary>One call, then the next with whatever queued meanwhile, until nothing is queued.</summary>
-    private async Task CallUntilDrainedAsync(List<Pending> batch)
+    /// <summary>One batch, then the next with whatever queued meanwhile, until nothing is queued.</summary>
+    private async Task StoreUntilDrainedAsync(List<Pending> batch)
     {
         while (true)
         {
-            await CallAsync(batch);
+            await StoreBatchAsync(batch);
             lock (_gate)
             {
                 if (_queued.Count == 0)
                 {
-                    _callsInFlight--;
+                    _batchesInFlight--;
                     return;
                 }
                 batch = TakeBatch();
@@ -70,38 +68,36 @@ public sealed class StoreBatcher(ChatService.ChatServiceClient chat, IOptions<St
 
     private List<Pending> TakeBatch()
     {
-        var batch = new List<Pending>(Math.Min(_queued.Count, _options.MaxMessagesPerCall));
-        while (batch.Count < _options.MaxMessagesPerCall && _queued.TryDequeue(out var next))
+        var batch = new List<Pending>(Math.Min(_queued.Count, _options.MaxMessagesPerBatch));
+        while (batch.Count < _options.MaxMessagesPerBatch && _queued.TryDequeue(out var next))
         {
             batch.Add(next);
         }
         return batch;
     }
 
-    private async Task CallAsync(List<Pending> batch)
+    private async Task StoreBatchAsync(List<Pending> batch)
     {
-        var request = new StoreMessagesRequest();
-        request.Messages.AddRange(batch.Select(p => p.Request));
-        StoreMessagesResponse response;
+        IReadOnlyList<StoreOutcome> outcomes;
         try
         {
-            response = await chat.StoreMessagesAsync(request);
+            outcomes = await stream.StoreAsync(batch.Select(p => p.Request));
         }
         catch (Exception e)
         {
             batch.ForEach(p => p.Answer.TrySetException(e));
             return;
         }
-        if (response.Outcomes.Count != batch.Count)
+        if (outcomes.Count != batch.Count)
         {
             var mismatch = new RpcException(new Status(StatusCode.Internal,
-                $"ChatService answered {response.Outcomes.Count} outcomes for {batch.Count} messages"));
+                $"ChatService answered {outcomes.Count} outcomes for {batch.Count} messages"));
             batch.ForEach(p => p.Answer.TrySetException(mismatch));
             return;
         }
         for (var i = 0; i < batch.Count; i++)
         {
-            var outcome = response.Outcomes[i];
+            var outcome = outcomes[i];
             if (outcome.ResultCase == StoreOutcome.ResultOneofCase.Stored)
             {
                 batch[i].Answer.TrySetResult(outcome.Stored);
@@ -118,7 +114,7 @@ public sealed class StoreBatcher(ChatService.ChatServiceClient chat, IOptions<St
     {
         public StoreMessageRequest Request { get; } = request;
 
-        // Continuations off this call's completion: the senders' replies and publishes run on
+        // Continuations off this batch's completion: the senders' replies and publishes run on
         // their own, not one after another on the loop that takes the next batch.
         public TaskCompletionSource<StoreMessageResponse> Answer { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }

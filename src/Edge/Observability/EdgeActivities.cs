@@ -4,8 +4,8 @@ namespace Chat.Edge.Observability;
 
 /// <summary>
 /// The Edge's spans (activity source <c>Chat.Edge</c>). One trace per message: <c>chat send</c> when
-/// the frame is read (ChatService's StoreMessage and its database call below it, through gRPC's
-/// propagated context), <c>publish chat</c> when it goes on the bus, and <c>deliver chat</c> on
+/// the frame is read (ChatService's store and its database call below it, through the context
+/// each store batch carries), <c>publish chat</c> when it goes on the bus, and <c>deliver chat</c> on
 /// every replica that writes it to a connection, parented by the context the bus event carries
 /// (<see cref="Realtime.Bus.BusEvent.TraceParent"/>). Spans carry ids and types, never text.
 /// Without a listener (no OTLP endpoint) or for a trace the sampler dropped, each call returns
@@ -25,6 +25,19 @@ public static class EdgeActivities
     {
         var activity = Source.StartActivity("chat send", ActivityKind.Server);
         activity?.SetTag("chat.conversation.type", conversation);
+        return activity;
+    }
+
+    /// <summary>
+    /// A batch of sends carried on the store stream to ChatService, in the trace of the send that
+    /// is current (the first of the batch, as a StoreMessages call's client span was): the stream
+    /// is one call for hours, so each batch carries this span's context itself.
+    /// </summary>
+    public static Activity? StartStoreBatch(int messages)
+    {
+        var activity = Source.StartActivity("chat.v1.ChatService/StoreMessageStream batch", ActivityKind.Client);
+        activity?.SetTag("rpc.system", "grpc");
+        activity?.SetTag("messaging.batch.message_count", messages);
         return activity;
     }
 

@@ -31,7 +31,7 @@ public sealed partial class DependencyOutageInterceptor(DependencyOutageOptions 
                 throw new RpcException(new Status(StatusCode.Cancelled, "the call was cancelled or its deadline passed"));
             }
             LogOutage(logger, context.Method, e.GetBaseException().Message);
-            throw new RpcException(new Status(StatusCode.Unavailable, $"{options.DependencyName} is unavailable; try again"));
+            throw new RpcException(options.Unavailable());
         }
     }
 
@@ -51,6 +51,9 @@ public sealed class DependencyOutageOptions
         // (not a bad statement, which is a bug and stays an error).
         e => e is DbException { IsTransient: true } or TimeoutException or SocketException,
     ];
+
+    /// <summary>What a caller is answered when a dependency is down.</summary>
+    public Status Unavailable() => new(StatusCode.Unavailable, $"{DependencyName} is unavailable; try again");
 
     public bool IsOutage(Exception e)
     {

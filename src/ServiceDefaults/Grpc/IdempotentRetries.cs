@@ -27,6 +27,8 @@ public static class IdempotentRetries
     public static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(1);
 
     /// <summary>
+    /// (StoreMessageStream is not listed: the channel does not retry a stream once it has started.
+    /// The Edge sends a batch again itself, with <see cref="Backoff"/>.)
     /// StoreMessage and StoreMessages are idempotent by sender and clientId (the Edge gives a send without one a key of
     /// its own, the same for every attempt); MarkRead and AckDelivered only move a mark forward;
     /// the rest only read.
@@ -50,6 +52,17 @@ public static class IdempotentRetries
             nameof(UserService.UserServiceBase.ListSessions),
             nameof(UserService.UserServiceBase.EndedSessions)),
     ];
+
+    /// <summary>
+    /// The pause before attempt <paramref name="attempt"/> + 1, for a caller that retries by
+    /// itself (a stream, which the channel does not retry): random up to the policy's backoff, as
+    /// gRPC's own retries pause, and at least a millisecond.
+    /// </summary>
+    public static TimeSpan Backoff(int attempt)
+    {
+        var ceiling = Math.Min(InitialBackoff.TotalMilliseconds * Math.Pow(BackoffMultiplier, attempt - 1), MaxBackoff.TotalMilliseconds);
+        return TimeSpan.FromMilliseconds(Math.Max(1, Random.Shared.NextDouble() * ceiling));
+    }
 
     /// <summary>The method config to add to a channel's service config.</summary>
     public static MethodConfig MethodConfig()

@@ -31,11 +31,18 @@ public sealed class StorableTextInterceptor : Interceptor
 
     private static void Check(object? request)
     {
-        if (request is IMessage message && FirstUnstorableField(message) is { } field)
+        if (request is IMessage message && RefusalOf(message) is { } refusal)
         {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, $"{field} {StorableText.Rule}"));
+            throw new RpcException(refusal);
         }
     }
+
+    /// <summary>
+    /// InvalidArgument naming the first field with unstorable text; null when every string is
+    /// storable. For the messages of a client stream, which a handler reads one by one.
+    /// </summary>
+    public static Status? RefusalOf(IMessage message) =>
+        FirstUnstorableField(message) is { } field ? new Status(StatusCode.InvalidArgument, $"{field} {StorableText.Rule}") : null;
 
     /// <summary>The proto name of the first string field (dotted path for nested ones) that holds unstorable text; null when none does.</summary>
     internal static string? FirstUnstorableField(IMessage message)

@@ -261,6 +261,52 @@ public sealed class ChatServiceGrpcTests(ChatServiceHost host) : IClassFixture<C
     }
 
     [Fact]
+    public async Task The_store_stream_answers_each_batch_by_its_id_and_a_failed_batch_leaves_it_open()
+    {
+        var (alice, bob, nobody) = (User("alice"), User("bob"), User("nobody"));
+        await host.RegisterAsync(alice, bob);
+        using var stream = Client.StoreMessageStream(Deadline);
+        var mixed = new StoreBatch { Id = 7 };
+        mixed.Messages.Add(new StoreMessageRequest { Sender = alice, Recipient = bob, Text = "one", ClientId = "s-1" });
+        mixed.Messages.Add(new StoreMessageRequest { Sender = alice, Recipient = nobody, Text = "lost?", ClientId = "s-2" });
+        var tooMany = new StoreBatch { Id = 8 };
+        tooMany.Messages.AddRange(Enumerable.Range(0, MessageLimits.MaxMessagesPerStoreCall + 1)
+            .Select(i => new StoreMessageRequest { Sender = alice, Recipient = bob, Text = $"m{i}", ClientId = $"many-{i}" }));
+        var unstorable = new StoreBatch { Id = 9 };
+        unstorable.Messages.Add(new StoreMessageRequest { Sender = alice, Recipient = bob, Text = "nul\0", ClientId = "s-3" });
+        var again = new StoreBatch { Id = 10 };
+        again.Messages.Add(new StoreMessageRequest { Sender = alice, Recipient = bob, Text = "one", ClientId = "s-1" });
+
+        foreach (var batch in new[] { mixed, tooMany, unstorable })
+        {
+            await stream.RequestStream.WriteAsync(batch);
+        }
+        var answers = new Dictionary<ulong, StoredBatch>();
+        while (answers.Count < 3 && await stream.ResponseStream.MoveNext())
+        {
+            answers.Add(stream.ResponseStream.Current.Id, stream.ResponseStream.Current);
+        }
+        // Sent after the failed ones: the stream is still open.
+        await stream.RequestStream.WriteAsync(again);
+        await stream.RequestStream.CompleteAsync();
+        while (await stream.ResponseStream.MoveNext())
+        {
+            answers.Add(stream.ResponseStream.Current.Id, stream.ResponseStream.Current);
+        }
+
+        Assert.Equal([7ul, 8ul, 9ul, 10ul], answers.Keys.Order());
+        var stored = answers[7].Outcomes[0].Stored;
+        Assert.Equal(((int)StatusCode.NotFound, $"no user is called {nobody}"), (answers[7].Outcomes[1].Refused.Code, answers[7].Outcomes[1].Refused.Detail));
+        Assert.Null(answers[7].Failed);
+        Assert.Equal((int)StatusCode.InvalidArgument, answers[8].Failed.Code);
+        Assert.Empty(answers[8].Outcomes);
+        Assert.Equal(((int)StatusCode.InvalidArgument, $"messages.text {StorableText.Rule}"), (answers[9].Failed.Code, answers[9].Failed.Detail));
+        Assert.True(answers[10].Outcomes.Single().Stored.Duplicate);
+        Assert.Equal(stored.Id, answers[10].Outcomes.Single().Stored.Id);
+        Assert.Equal(["one"], (await Client.SyncMessagesAsync(new SyncMessagesRequest { User = bob, After = "" }, Deadline)).Messages.Select(m => m.Text));
+    }
+
+    [Fact]
     public async Task A_name_refused_once_is_found_as_soon_as_it_is_registered()
     {
         var (alice, late) = (User("alice"), User("late"));
