@@ -24,6 +24,7 @@ internal sealed partial class ChatGrpcService(
     UserDirectory users,
     ChatServiceMetrics metrics,
     DependencyOutageOptions outages,
+    IHostApplicationLifetime lifetime,
     ILogger<ChatGrpcService> logger) : Contracts.Chat.V1.ChatService.ChatServiceBase
 {
     private readonly GroupOptions _groups = groupOptions.Value;
@@ -96,7 +97,7 @@ internal sealed partial class ChatGrpcService(
 
     /// <summary>StoreMessages' batches on one long-lived stream (<see cref="StoreBatchStream"/>).</summary>
     public override Task StoreMessageStream(IAsyncStreamReader<StoreBatch> requestStream, IServerStreamWriter<StoredBatch> responseStream, ServerCallContext context) =>
-        new StoreBatchStream(StoreMessages, outages, responseStream, context, logger).RunAsync(requestStream);
+        new StoreBatchStream(StoreMessages, outages, responseStream, context, lifetime.ApplicationStopping, logger).RunAsync(requestStream);
 
     private async Task<StoreOutcome> OutcomeAsync(StoreMessageRequest request, ServerCallContext context)
     {

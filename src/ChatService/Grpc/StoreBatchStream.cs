@@ -13,11 +13,18 @@ namespace Chat.ChatService.Grpc;
 /// the interceptors map a failed call, so one outage does not end the stream; the interceptors
 /// themselves see only the stream as a whole.
 /// </summary>
+/// <remarks>
+/// The stream would outlast a graceful stop (Kestrel waits for open requests until its shutdown
+/// timeout): when the service begins to stop it reads no further batch, answers those it took and
+/// ends the stream, and the sender sends the rest on a new one, to another instance or to this
+/// one restarted.
+/// </remarks>
 internal sealed partial class StoreBatchStream(
     Func<StoreMessagesRequest, ServerCallContext, Task<StoreMessagesResponse>> storeMessages,
     DependencyOutageOptions outages,
     IServerStreamWriter<StoredBatch> answers,
     ServerCallContext context,
+    CancellationToken stopping,
     ILogger logger)
 {
     private readonly SemaphoreSlim _unanswered = new(MessageLimits.MaxUnansweredStoreBatches);
@@ -26,16 +33,18 @@ internal sealed partial class StoreBatchStream(
     public async Task RunAsync(IAsyncStreamReader<StoreBatch> batches)
     {
         var ended = context.CancellationToken;
+        using var readable = CancellationTokenSource.CreateLinkedTokenSource(ended, stopping);
         try
         {
-            while (await batches.MoveNext(ended))
+            while (await NextAsync(batches, readable.Token))
             {
                 // A full stream is read again only when an answer has been written: the sender's
                 // batches wait in HTTP/2's flow control, not in this process.
                 await _unanswered.WaitAsync(ended);
                 _ = AnswerAsync(batches.Current);
             }
-            // The sender has sent its last batch: every batch taken is answered before the stream ends.
+            // The sender has sent its last batch, or the service is stopping: every batch taken is
+            // answered before the stream ends.
             for (var i = 0; i < MessageLimits.MaxUnansweredStoreBatches; i++)
             {
                 await _unanswered.WaitAsync(ended);
@@ -43,8 +52,21 @@ internal sealed partial class StoreBatchStream(
         }
         catch (OperationCanceledException) when (ended.IsCancellationRequested)
         {
-            // The sender went away (or the service is stopping): what it has not been answered,
-            // it sends again on its next stream.
+            // The sender went away, or the stop outlasted Kestrel's wait: what it has not been
+            // answered, it sends again on its next stream.
+        }
+    }
+
+    /// <summary>The next batch; none once the service is stopping.</summary>
+    private static async Task<bool> NextAsync(IAsyncStreamReader<StoreBatch> batches, CancellationToken readable)
+    {
+        try
+        {
+            return await batches.MoveNext(readable);
+        }
+        catch (OperationCanceledException) when (readable.IsCancellationRequested)
+        {
+            return false;
         }
     }
 
