@@ -67,19 +67,30 @@ public sealed partial class StoreStream(
     {
         var stream = Current();
         var answer = stream.Expect(batch.Id);
-        await stream.WriteAsync(batch);
-        var left = deadline - clock.GetUtcNow();
+        var written = stream.WriteAsync(batch);
         try
         {
-            return await answer.WaitAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero, clock);
+            await written.WaitAsync(TimeLeft(deadline), clock);
+            return await answer.WaitAsync(TimeLeft(deadline), clock);
         }
         catch (TimeoutException)
         {
             // Not sent again: it may yet be stored, as a call past its deadline may be; the
             // sender's client retries with the same clientId.
             stream.Forget(batch.Id);
+            if (!written.IsCompleted)
+            {
+                // A write held past a batch's whole deadline: the stream is stuck, not just slow.
+                stream.Abandon("a write to the store stream outlasted the call timeout");
+            }
             throw new RpcException(new Status(StatusCode.DeadlineExceeded, "ChatService did not answer the batch in time"));
         }
+    }
+
+    private TimeSpan TimeLeft(DateTimeOffset deadline)
+    {
+        var left = deadline - clock.GetUtcNow();
+        return left > TimeSpan.Zero ? left : TimeSpan.Zero;
     }
 
     private OpenStream Current()
@@ -187,7 +198,7 @@ public sealed partial class StoreStream(
             {
                 if (_ended is { } ended)
                 {
-                    throw ended;
+                    throw new RpcException(ended.Status);
                 }
                 _waiting[id] = answer;
             }
@@ -195,6 +206,8 @@ public sealed partial class StoreStream(
         }
 
         public void Forget(ulong id) => _waiting.TryRemove(id, out _);
+
+        public void Abandon(string why) => End(Unavailable(why));
 
         /// <summary>A write that fails ends the stream, which fails the batch's answer: the caller learns it there.</summary>
         public async Task WriteAsync(StoreBatch batch)
@@ -216,20 +229,22 @@ public sealed partial class StoreStream(
 
         public async Task CloseAsync(TimeSpan wait, TimeProvider clock)
         {
-            await _writing.WaitAsync();
-            try
+            if (await _writing.WaitAsync(wait))
             {
-                await _call.RequestStream.CompleteAsync();
+                try
+                {
+                    await _call.RequestStream.CompleteAsync();
+                }
+                catch (Exception e) when (e is RpcException or InvalidOperationException or IOException)
+                {
+                    // Ended already.
+                }
+                finally
+                {
+                    _writing.Release();
+                }
+                await Task.WhenAny(_reading, Task.Delay(wait, clock));
             }
-            catch (Exception e) when (e is RpcException or InvalidOperationException or IOException)
-            {
-                // Ended already.
-            }
-            finally
-            {
-                _writing.Release();
-            }
-            await Task.WhenAny(_reading, Task.Delay(wait, clock));
             End(Unavailable("the Edge is stopping"));
         }
 

@@ -63,6 +63,9 @@ internal sealed class HeldStoreService : Contracts.Chat.V1.ChatService.ChatServi
     /// <summary>The stream the <paramref name="index"/>th batch went on ends with <paramref name="status"/>.</summary>
     public void EndStreamOf(int index, Status status) => Batches[index].Stream.End(status);
 
+    /// <summary>Writes are taken but never finish (flow control that never opens) until the stream ends.</summary>
+    public bool HoldWrites { get; set; }
+
     /// <summary>How many of the next streams fail as they open, as a call to an unreachable service does.</summary>
     public int RefuseStreams { get; set; }
 
@@ -96,6 +99,7 @@ internal sealed class HeldStoreService : Contracts.Chat.V1.ChatService.ChatServi
     internal sealed class HeldStream(HeldStoreService service) : IClientStreamWriter<StoreBatch>, IAsyncStreamReader<StoredBatch>
     {
         private readonly TaskCompletionSource _endedOrDisposed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _heldWrites = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private Status? _ended;
 
         /// <summary>Completes when the stream has ended and its caller has let it go.</summary>
@@ -114,7 +118,7 @@ internal sealed class HeldStoreService : Contracts.Chat.V1.ChatService.ChatServi
                 throw new RpcException(ended);
             }
             service.Arrived(this, message);
-            return Task.CompletedTask;
+            return service.HoldWrites ? _heldWrites.Task : Task.CompletedTask;
         }
 
         public Task CompleteAsync()
@@ -137,6 +141,7 @@ internal sealed class HeldStoreService : Contracts.Chat.V1.ChatService.ChatServi
         {
             _ended ??= status;
             Answers.Writer.TryComplete(new RpcException(status));
+            _heldWrites.TrySetException(new RpcException(status));
         }
 
         public void Dispose()

@@ -140,6 +140,25 @@ public sealed class StoreStreamTests
         Assert.Equal(2, _chat.StreamsOpened);
     }
 
+    [Fact]
+    public async Task A_write_held_past_the_deadline_gives_up_the_stream_so_the_next_batch_is_not_stuck_behind_it()
+    {
+        _chat.HoldWrites = true;
+        var a = _stream.StoreAsync([Message("a")]);
+        await _chat.BatchArrived(0);
+        await _clock.DeadlineWatched();
+        _clock.Advance(CallTimeout);
+        Assert.Equal(StatusCode.DeadlineExceeded, (await Assert.ThrowsAsync<RpcException>(() => a)).StatusCode);
+
+        _chat.HoldWrites = false;
+        var b = _stream.StoreAsync([Message("b")]);
+        await _chat.BatchArrived(1);
+        _chat.Answer(1);
+
+        Assert.Equal("id-b", (await b).Single().Stored.Id);
+        Assert.Equal(2, _chat.StreamsOpened);
+    }
+
     private static StoreMessageRequest Message(string text) =>
         new() { Sender = "alice", Recipient = "bob", Text = text, ClientId = text };
 
