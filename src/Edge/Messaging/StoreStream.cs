@@ -70,7 +70,8 @@ public sealed partial class StoreStream(
         var written = stream.WriteAsync(batch);
         try
         {
-            await written.WaitAsync(TimeLeft(deadline), clock);
+            // Most writes finish at once (into the connection's buffer): no timer for those.
+            await (written.IsCompleted ? written : written.WaitAsync(TimeLeft(deadline), clock));
             return await answer.WaitAsync(TimeLeft(deadline), clock);
         }
         catch (TimeoutException)

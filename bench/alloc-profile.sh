@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Where the allocations go, with the full system under load (issue 22): the local system
+# (scripts/run-local.sh, a fresh database) driven at RATE messages/s by tools/LoadGen, 200
+# connections, `spread`; in the middle of the run `dotnet-trace` samples the allocations of one
+# Edge and of ChatService for SECONDS (.NET 10's allocation sampling: about one sample per 100 KiB,
+# with its type and stack), and bench/AllocationProfile totals them by part of the message path,
+# by type, and by the first frame of ours. Writes bench/results/allocations-RATE.md. About 2
+# minutes. Needs the ports of run-local.sh free and dotnet-trace (dotnet tool install -g dotnet-trace).
+#
+# Usage: bench/alloc-profile.sh [RATE] [SECONDS]   (default 1000 messages/s, 10 s sampled)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rate=${1:-1000}
+seconds=${2:-10}
+results=bench/results
+mkdir -p "$results"
+say() { printf 'alloc-profile: %s\n' "$*" >&2; }
+loadgen() { dotnet tools/LoadGen/bin/Release/net10.0/Chat.LoadGen.dll "$@"; }
+source bench/lib.sh
+export Realtime__MessagesPerSecond=100000 Realtime__Burst=100000
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+trace=$(command -v dotnet-trace || echo "$HOME/.dotnet/tools/dotnet-trace")
+[ -x "$trace" ] || { say "dotnet-trace is needed: dotnet tool install -g dotnet-trace"; exit 1; }
+
+work=$(mktemp -d /tmp/chat-alloc.XXXXXX)
+chmod 755 "$work"
+CHAT_STATE_DIR="$work/state" setsid scripts/run-local.sh > "$work/run-local.log" 2>&1 &
+system=$!
+cleanup() {
+  kill -TERM "$system" 2>/dev/null || true
+  wait "$system" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+wait_http http://127.0.0.1:8080/readyz || { say "the system did not start: $(tail -5 "$work/run-local.log")"; exit 1; }
+dotnet build bench/AllocationProfile -c Release -nologo -v quiet > /dev/null
+listener() { ss -ltnpH "sport = :$1" | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2; }
+edge=$(listener 5001)
+chat=$(listener 7002)
+
+full=(--targets http://127.0.0.1:5001,http://127.0.0.1:5002 --pattern spread --connections 200)
+say "warming up"
+loadgen "${full[@]}" --rate 1000 --duration 5 --drain 2 --prefix "aw$$" > /dev/null 2>&1
+say "at $rate/s, sampling $seconds s in the middle of the run"
+: > "$work/loadgen.log"
+loadgen "${full[@]}" --rate "$rate" --duration $((seconds + 10)) --drain 3 --prefix "ar$$" > "$work/loadgen.json" 2> "$work/loadgen.log" &
+run=$!
+until grep -q "connections open" "$work/loadgen.log"; do sleep 0.2; done
+sleep 5
+# 0x80000000000: AllocationSampling (new in .NET 10); level 5 for its stacks.
+providers="Microsoft-Windows-DotNETRuntime:0x80000000000:5"
+"$trace" collect -p "$edge" --providers "$providers" --duration "00:00:00:$seconds" -o "$work/edge.nettrace" > "$work/trace-edge.log" 2>&1 &
+"$trace" collect -p "$chat" --providers "$providers" --duration "00:00:00:$seconds" -o "$work/chat.nettrace" > "$work/trace-chat.log" 2>&1
+wait "$run"
+sleep 2 # the Edge's trace file is closed a moment after ChatService's
+
+# One Edge of two carries half the sends and half the deliveries: per message sent with its
+# delivery, its share is its bytes over half the messages; ChatService stores every message.
+profile() { dotnet bench/AllocationProfile/bin/Release/net10.0/Chat.AllocationProfile.dll "$@"; }
+out="$results/allocations-$rate.md"
+{
+  echo "# Allocations at $rate messages/s, commit $(git rev-parse --short HEAD), $(date -u +%Y-%m-%dT%H:%MZ)"
+  echo
+  echo "Command: \`bench/alloc-profile.sh $rate $seconds\`. $seconds s sampled in the middle of the run."
+  python3 -c "import json, sys; r = json.load(open(sys.argv[1]))['result']; d = r['deliveryLatencyMs']; print(f'Delivered {r[\"delivered\"]} of {r[\"sent\"]}, lost {r[\"lost\"]}; delivery p50 {d[\"p50\"]} ms, p99 {d[\"p99\"]} ms.')" "$work/loadgen.json"
+  echo
+  echo "# One Edge (of two): per message sent with its delivery"
+  echo
+  profile "$work/edge.nettrace" $((rate * seconds / 2))
+  echo
+  echo "# ChatService: per message stored"
+  echo
+  profile "$work/chat.nettrace" $((rate * seconds))
+} > "$out"
+say "wrote $out"
