@@ -27,11 +27,10 @@ public static class IdempotentRetries
     public static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(1);
 
     /// <summary>
-    /// (StoreMessageStream is not listed: the channel does not retry a stream once it has started.
-    /// The Edge sends a batch again itself, with <see cref="Backoff"/>.)
     /// StoreMessage and StoreMessages are idempotent by sender and clientId (the Edge gives a send without one a key of
     /// its own, the same for every attempt); MarkRead and AckDelivered only move a mark forward;
-    /// the rest only read.
+    /// the rest only read. StoreMessageStream is not listed: the channel does not retry a stream
+    /// once it has started, so the Edge sends a batch again itself, with <see cref="Backoff"/>.
     /// </summary>
     public static IReadOnlyList<MethodName> Methods { get; } =
     [
