@@ -49,6 +49,10 @@ internal sealed partial class StoreBatchStream(
             {
                 await _unanswered.WaitAsync(ended);
             }
+            if (stopping.IsCancellationRequested)
+            {
+                LogEndedForStop(logger);
+            }
         }
         catch (OperationCanceledException) when (ended.IsCancellationRequested)
         {
@@ -134,6 +138,9 @@ internal sealed partial class StoreBatchStream(
         LogBatchFailed(logger, messages, e);
         return new Status(StatusCode.Internal, "storing the batch failed");
     }
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Information, Message = "StoreMessageStream ended as the service stops; its sender sends what is left on a new stream")]
+    private static partial void LogEndedForStop(ILogger logger);
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "StoreMessageStream: a batch of {Count} messages found the store unavailable ({Reason})")]
     private static partial void LogBatchUnavailable(ILogger logger, int count, string reason);
