@@ -8,12 +8,38 @@ namespace Chat.IntegrationTests.ScaleOut;
 /// <summary>The Redis side of one Edge replica, built in the test process: its connection, bus and delivery.</summary>
 public sealed class RedisReplica : IAsyncDisposable
 {
+    private readonly CancellationTokenSource _disposed = new();
+
     private RedisReplica(RedisConnection connection, RedisMessageBus bus, RedisFailureLog failures, RecordingDelivery delivery)
     {
         Connection = connection;
         Bus = bus;
         Failures = failures;
         Delivery = delivery;
+        _ = RetryFailedSubscriptionsAsync(_disposed.Token);
+    }
+
+    /// <summary>
+    /// What the Edge's RedisBusRecovery does while Redis is up, and only that: a subscription
+    /// refused while the subscription link was still connecting (seen on a fresh cluster) is tried
+    /// again each second. Without it, such a subscription stayed failed for the whole test.
+    /// </summary>
+    private async Task RetryFailedSubscriptionsAsync(CancellationToken disposed)
+    {
+        try
+        {
+            while (!disposed.IsCancellationRequested)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), disposed);
+                if (Bus.HasFailedSubscriptions && Connection.IsConnected)
+                {
+                    await Bus.RetryFailedSubscriptionsAsync(disposed);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (disposed.IsCancellationRequested)
+        {
+        }
     }
 
     public RedisConnection Connection { get; }
@@ -57,6 +83,7 @@ public sealed class RedisReplica : IAsyncDisposable
 
     public ValueTask DisposeAsync()
     {
+        _disposed.Cancel();
         Connection.Dispose();
         return ValueTask.CompletedTask;
     }
