@@ -24,29 +24,13 @@ trace=$(command -v dotnet-trace || echo "$HOME/.dotnet/tools/dotnet-trace")
 
 work=$(mktemp -d /tmp/chat-alloc.XXXXXX)
 chmod 755 "$work"
-CHAT_STATE_DIR="$work/state" setsid scripts/run-local.sh > "$work/run-local.log" 2>&1 &
-system=$!
-cleanup() {
-  kill -TERM "$system" 2>/dev/null || true
-  wait "$system" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-wait_http http://127.0.0.1:8080/readyz || { say "the system did not start: $(tail -5 "$work/run-local.log")"; exit 1; }
+start_system "$work"
 dotnet build bench/AllocationProfile -c Release -nologo -v quiet > /dev/null
 listener() { ss -ltnpH "sport = :$1" | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2; }
 edge=$(listener 5001)
 chat=$(listener 7002)
 
-full=(--targets http://127.0.0.1:5001,http://127.0.0.1:5002 --pattern spread --connections 200)
-say "warming up"
-loadgen "${full[@]}" --rate 1000 --duration 5 --drain 2 --prefix "aw$$" > /dev/null 2>&1
-say "at $rate/s, sampling $seconds s in the middle of the run"
-: > "$work/loadgen.log"
-loadgen "${full[@]}" --rate "$rate" --duration $((seconds + 10)) --drain 3 --prefix "ar$$" > "$work/loadgen.json" 2> "$work/loadgen.log" &
-run=$!
-until grep -q "connections open" "$work/loadgen.log"; do sleep 0.2; done
-sleep 5
+load_in_background "$rate" "$seconds" a
 # 0x80000000000: AllocationSampling (new in .NET 10); level 5 for its stacks.
 providers="Microsoft-Windows-DotNETRuntime:0x80000000000:5"
 "$trace" collect -p "$edge" --providers "$providers" --duration "00:00:00:$seconds" -o "$work/edge.nettrace" > "$work/trace-edge.log" 2>&1 &

@@ -1,5 +1,5 @@
 # What the bench scripts share; sourced, not run. The caller defines `say`, `loadgen` (which load
-# generator), `results` (where a sweep writes) and `seconds` (per rate).
+# generator), `results` (where a sweep writes) and `seconds` (per rate); start_system sets `work`.
 
 wait_http() { for _ in $(seq 1 120); do curl -sf -o /dev/null "$1" && return 0; sleep 1; done; return 1; }
 wait_port() { for _ in $(seq 1 60); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.5; done; return 1; }
@@ -37,4 +37,37 @@ build_trees() {
 seed_store() {
   /usr/lib/postgresql/15/bin/psql -h 127.0.0.1 -p "${CHAT_POSTGRES_PORT:-55432}" -U postgres -d chat_messages \
     -q -v ON_ERROR_STOP=1 -f "$(dirname "${BASH_SOURCE[0]}")/seed-store.sql" > /dev/null
+}
+
+# start_system WORK: the local system (scripts/run-local.sh) with a fresh database in WORK/state,
+# its log in WORK/run-local.log; returns once it is ready. When the script exits, the system is
+# stopped, the caller's `after_system` runs if it defined one, and WORK is removed. Sets `system`.
+start_system() {
+  work=$1
+  CHAT_STATE_DIR="$work/state" setsid scripts/run-local.sh > "$work/run-local.log" 2>&1 &
+  system=$!
+  trap stop_system EXIT
+  wait_http http://127.0.0.1:8080/readyz || { say "the system did not start: $(tail -5 "$work/run-local.log")"; exit 1; }
+}
+stop_system() {
+  kill -TERM "$system" 2>/dev/null || true
+  wait "$system" 2>/dev/null || true
+  if declare -F after_system > /dev/null; then after_system; fi
+  rm -rf "$work"
+}
+
+# load_in_background RATE SECONDS PREFIX: a warm-up at 1,000/s, then RATE messages/s over both Edges
+# (200 connections, `spread`) for SECONDS and 10 more, in the background (`run`; its answer in
+# WORK/loadgen.json); returns 5 s after the generator's connections are open, so that the caller
+# samples SECONDS from the middle of the run.
+load_in_background() {
+  local full=(--targets http://127.0.0.1:5001,http://127.0.0.1:5002 --pattern spread --connections 200)
+  say "warming up"
+  loadgen "${full[@]}" --rate 1000 --duration 5 --drain 2 --prefix "$3w$$" > /dev/null 2>&1
+  say "at $1/s, sampling $2 s in the middle of the run"
+  : > "$work/loadgen.log"
+  loadgen "${full[@]}" --rate "$1" --duration $(($2 + 10)) --drain 3 --prefix "$3r$$" > "$work/loadgen.json" 2> "$work/loadgen.log" &
+  run=$!
+  until grep -q "connections open" "$work/loadgen.log"; do sleep 0.2; done
+  sleep 5
 }

@@ -30,27 +30,12 @@ export DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0
 
 work=$(mktemp -d /tmp/chat-profile.XXXXXX)
 chmod 755 "$work"
-CHAT_STATE_DIR="$work/state" setsid scripts/run-local.sh > "$work/run-local.log" 2>&1 &
-system=$!
-cleanup() {
-  kill -TERM "$system" 2>/dev/null || true
-  wait "$system" 2>/dev/null || true
-  for pid in $(cut -d' ' -f1 "$work/processes" 2>/dev/null); do rm -f "/tmp/perf-$pid.map" "/tmp/perfinfo-$pid.map"; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-wait_http http://127.0.0.1:8080/readyz || { say "the system did not start: $(tail -5 "$work/run-local.log")"; exit 1; }
+# The runtime's maps of the processes sampled go with the system.
+after_system() { for pid in $(cut -d' ' -f1 "$work/processes" 2>/dev/null); do rm -f "/tmp/perf-$pid.map" "/tmp/perfinfo-$pid.map"; done; }
+start_system "$work"
 [ "${BENCH_SEED:-0}" = 1 ] && { say "seeding the message store"; seed_store; }
 
-full=(--targets http://127.0.0.1:5001,http://127.0.0.1:5002 --pattern spread --connections 200)
-say "warming up"
-loadgen "${full[@]}" --rate 1000 --duration 5 --drain 2 --prefix "pw$$" > /dev/null 2>&1
-say "at $rate/s, sampling $seconds s in the middle of the run"
-: > "$work/loadgen.log"
-loadgen "${full[@]}" --rate "$rate" --duration $((seconds + 10)) --drain 3 --prefix "pr$$" > "$work/loadgen.json" 2> "$work/loadgen.log" &
-run=$!
-until grep -q "connections open" "$work/loadgen.log"; do sleep 0.2; done
-sleep 5
+load_in_background "$rate" "$seconds" p
 ps -eo pid=,args= | sed 's/^ *//' > "$work/processes"
 perf record -a -g -F 499 -o "$work/perf.data" -- sleep "$seconds" > "$work/perf.log" 2>&1 &
 sampler=$!
