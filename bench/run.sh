@@ -27,7 +27,8 @@ relay_rates=${BENCH_RELAY_RATES:-10000 20000 30000 35000 40000 45000 50000 55000
 telemetry_rates=${BENCH_TELEMETRY_RATES:-3000 4000 5000 6000 7000 8000}
 parts=" ${BENCH_PARTS:-full relay node telemetry} "
 runs() { [[ $parts == *" $1 "* ]]; }
-if [ "$parts" = " full relay node telemetry " ]; then rm -f "$results"/*.json; fi
+# Only this script's own results: the folder also holds other scripts' (bench/capacity.sh's).
+if [ "$parts" = " full relay node telemetry " ]; then rm -f "$results"/{full,relay,node,telemetry}-*.json; fi
 # Each connection then carries up to a few hundred messages a second; the per-connection limit
 # (20/s) is for people, not for a load generator standing in for thousands of them.
 export Realtime__MessagesPerSecond=100000 Realtime__Burst=100000
