@@ -18,9 +18,14 @@ public static class MessageClock
     /// The next id of a message that involves users whose inbox heads are <paramref name="heads"/>:
     /// above every head and above every id this process handed out before.
     /// </summary>
-    public static long NextId(DateTimeOffset now, IEnumerable<long> heads)
+    public static long NextId(DateTimeOffset now, IEnumerable<long> heads) => Issue(Math.Max(Microseconds(now), heads.Max() + 1));
+
+    /// <summary>As <see cref="NextId(DateTimeOffset, IEnumerable{long})"/> for a 1:1 message: its sender's and its recipient's heads.</summary>
+    public static long NextId(DateTimeOffset now, long senderHead, long recipientHead) =>
+        Issue(Math.Max(Microseconds(now), Math.Max(senderHead, recipientHead) + 1));
+
+    private static long Issue(long wanted)
     {
-        var wanted = Math.Max(Microseconds(now), heads.Max() + 1);
         while (true)
         {
             var last = Volatile.Read(ref s_lastIssued);

@@ -1,3 +1,5 @@
+using System.Collections.ObjectModel;
+
 namespace Chat.ChatService.Storage;
 
 /// <summary>A message to store; <see cref="ClientId"/> is null when the sender gave none.</summary>
@@ -23,7 +25,7 @@ public sealed record StoreResult(StoredMessage Message, long PreviousId, bool Du
     /// For a group message just stored: every member's (the sender's too) previous id, so each
     /// member's connections can check their stream for gaps. Empty for 1:1 messages and duplicates.
     /// </summary>
-    public IReadOnlyDictionary<string, long> MemberPreviousIds { get; init; } = new Dictionary<string, long>();
+    public IReadOnlyDictionary<string, long> MemberPreviousIds { get; init; } = ReadOnlyDictionary<string, long>.Empty;
 }
 
 /// <summary>One page of messages; <see cref="HasMore"/> when the next page is not empty.</summary>

@@ -52,6 +52,33 @@ public sealed class PostgresGroupCommitStoreTests : MessageStoreContract, IAsync
         Assert.Equal(199, stored.Select(r => r.Message.Id).Distinct().Count());
     }
 
+    [Fact]
+    public async Task Messages_batched_together_leave_each_conversation_at_its_latest_message()
+    {
+        // Sent at once, so batches hold several messages of one conversation, both directions and
+        // notes to self among them: each side's row is written once per batch, at the highest id.
+        var (alice, bob, carol) = ($"alice-{Guid.NewGuid():N}", $"bob-{Guid.NewGuid():N}", $"carol-{Guid.NewGuid():N}");
+        (string From, string To)[] pairs = [(alice, bob), (bob, alice), (alice, alice), (carol, alice), (alice, bob)];
+        var stored = await Task.WhenAll(Enumerable.Range(0, 200).Select(i => _store!.StoreAsync(
+            new NewMessage(pairs[i % pairs.Length].From, pairs[i % pairs.Length].To, $"m{i}", $"c-{i}"), CancellationToken.None)));
+
+        var expected = stored
+            .SelectMany(r => new[] { (Owner: r.Message.Sender, Peer: r.Message.Recipient!, r.Message.Id), (Owner: r.Message.Recipient!, Peer: r.Message.Sender, r.Message.Id) })
+            .GroupBy(x => (x.Owner, x.Peer), x => x.Id)
+            .ToDictionary(g => g.Key, g => g.Max());
+        await using var command = _dataSource!.CreateCommand("SELECT username, peer, last_activity FROM conversations WHERE username = ANY($1)");
+        command.Parameters.Add(new NpgsqlParameter { Value = new[] { alice, bob, carol } });
+        var rows = new Dictionary<(string Owner, string Peer), long>();
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                rows.Add((reader.GetString(0), reader.GetString(1)), reader.GetInt64(2));
+            }
+        }
+        Assert.Equal(expected.OrderBy(kv => kv.Key), rows.OrderBy(kv => kv.Key));
+    }
+
     // A batch that waits for an inbox head another store holds must respect what that store
     // committed meanwhile: its ids and previous ids, and a client id it stored. (Both held too
     // for a one-statement writer tried in issue 22, whose snapshot predates the wait.)
