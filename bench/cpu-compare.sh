@@ -3,7 +3,8 @@
 # to HEAD), each checked out and built in a folder of its own, driven by AFTER's load generator.
 # At each rate (BENCH_CPU_RATES) the delivery latency, and the CPU every part of the system spent
 # per offered message (bench/cpu.py over the middle of the run: not the sign-ups, not the drain).
-# Writes bench/results/cpu-compare/ and prints one markdown table (bench/cpu_compare.py).
+# Writes bench/results/cpu-compare/ and prints two markdown tables (bench/cpu_compare.py): CPU, and
+# context switches per offered message.
 # About 12 minutes. Needs the ports of run-local.sh free.
 #   BENCH_CPU_RATES ("1000 3000 5000 7000")   BENCH_CONNECTIONS (200)
 #   BENCH_SEED (0): 1 seeds each system's message store first (bench/seed-store.sql: 100,000 other

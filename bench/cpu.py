@@ -83,8 +83,9 @@ def main():
         spent = (total - was[0]) / ticks
         if spent > 0:
             used[part(command)] = used.get(part(command), 0) + spent
+            # A thread that ended in the window takes its count with it: never less than nothing.
             v, i = switched.get(part(command), (0, 0))
-            switched[part(command)] = (v + voluntary - was[3][0], i + involuntary - was[3][1])
+            switched[part(command)] = (v + max(0, voluntary - was[3][0]), i + max(0, involuntary - was[3][1]))
     print(json.dumps({'seconds': elapsed, 'cpuSeconds': dict(sorted(used.items(), key=lambda kv: -kv[1])),
                       'contextSwitches': {name: {'voluntary': v, 'involuntary': i} for name, (v, i) in switched.items()}}))
 
