@@ -17,8 +17,7 @@ mkdir -p "$results"
 say() { printf 'alloc-profile: %s\n' "$*" >&2; }
 loadgen() { dotnet tools/LoadGen/bin/Release/net10.0/Chat.LoadGen.dll "$@"; }
 source bench/lib.sh
-export Realtime__MessagesPerSecond=100000 Realtime__Burst=100000
-ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+load_settings
 trace=$(command -v dotnet-trace || echo "$HOME/.dotnet/tools/dotnet-trace")
 [ -x "$trace" ] || { say "dotnet-trace is needed: dotnet tool install -g dotnet-trace"; exit 1; }
 

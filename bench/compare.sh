@@ -25,13 +25,11 @@ seconds=${BENCH_SECONDS:-10}
 full_rates=${BENCH_COMPARE_FULL_RATES:-1000 2000 3000 4000}
 relay_rates=${BENCH_COMPARE_RELAY_RATES:-20000 30000 40000 50000}
 alloc_rate=${BENCH_ALLOC_RATE:-2000}
-# As bench/run.sh: a load generator stands in for thousands of people, not for one.
-export Realtime__MessagesPerSecond=100000 Realtime__Burst=100000
-ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 
 say() { printf 'compare: %s\n' "$*" >&2; }
-# wait_http, wait_port, sweep
+# wait_http, wait_port, sweep, load_settings
 source bench/lib.sh
+load_settings
 
 counters=$(command -v dotnet-counters || echo "$HOME/.dotnet/tools/dotnet-counters")
 if [ ! -x "$counters" ]; then

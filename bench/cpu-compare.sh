@@ -21,10 +21,9 @@ rm -rf "$results"
 mkdir -p "$results"
 connections=${BENCH_CONNECTIONS:-200}
 rates=${BENCH_CPU_RATES:-1000 3000 5000 7000}
-export Realtime__MessagesPerSecond=100000 Realtime__Burst=100000
-ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 say() { printf 'cpu-compare: %s\n' "$*" >&2; }
 source bench/lib.sh
+load_settings
 
 declare -A tree
 build_trees "$before_ref" "$after_ref" chat-cpu

@@ -15,10 +15,9 @@ mkdir -p "$results"
 connections=${BENCH_CONNECTIONS:-200}
 full_rates=${BENCH_GEN_FULL_RATES:-1000 3000}
 relay_rates=${BENCH_GEN_RELAY_RATES:-20000 40000}
-export Realtime__MessagesPerSecond=100000 Realtime__Burst=100000
-ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 say() { printf 'generators: %s\n' "$*" >&2; }
 source bench/lib.sh
+load_settings
 
 other=$(mktemp -d /tmp/chat-generator.XXXXXX)
 git worktree add --detach "$other" "$other_ref" > /dev/null 2>&1

@@ -17,8 +17,7 @@ mkdir -p "$results"
 say() { printf 'profile: %s\n' "$*" >&2; }
 loadgen() { dotnet tools/LoadGen/bin/Release/net10.0/Chat.LoadGen.dll "$@"; }
 source bench/lib.sh
-export Realtime__MessagesPerSecond=100000 Realtime__Burst=100000
-ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+load_settings
 
 if ! command -v perf > /dev/null; then
   say "installing perf (apt: linux-perf)"

@@ -29,19 +29,15 @@ parts=" ${BENCH_PARTS:-full relay node telemetry} "
 runs() { [[ $parts == *" $1 "* ]]; }
 # Only this script's own results: the folder also holds other scripts' (bench/capacity.sh's).
 if [ "$parts" = " full relay node telemetry " ]; then rm -f "$results"/{full,relay,node,telemetry}-*.json; fi
-# Each connection then carries up to a few hundred messages a second; the per-connection limit
-# (20/s) is for people, not for a load generator standing in for thousands of them.
-export Realtime__MessagesPerSecond=100000 Realtime__Burst=100000
-# Every socket is a file descriptor, in the load generator and in the server.
-ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 
 say() { printf 'bench: %s\n' "$*" >&2; }
 loadgen() { dotnet tools/LoadGen/bin/Release/net10.0/Chat.LoadGen.dll "$@"; }
 pids_of() { pgrep -f "$1" | paste -sd, -; }
 listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-# wait_http, wait_port, sweep
+# wait_http, wait_port, sweep, load_settings
 source bench/lib.sh
+load_settings
 
 # measure_relay NAME PID PORT: a relay (no accounts) just started as PID on PORT: idle memory while
 # it is fresh, then the sweep; then it is stopped.
