@@ -28,6 +28,10 @@ public sealed class Measurements
     private readonly LongHistogram _ack = new(TimeStamp.Minutes(10), 3);
     private readonly LongHistogram _delivery = new(TimeStamp.Minutes(10), 3);
 
+    // How late the generator itself posted each message: a part of both latencies above that is
+    // the generator's, not the servers'.
+    private readonly LongHistogram _postLag = new(TimeStamp.Minutes(10), 3);
+
     // Delivery latency by the second each message was due: shows whether a tail is spread over the
     // run or comes from one stretch of it (a collection, a stall).
     private readonly LongHistogram[] _deliveryBySecond;
@@ -55,6 +59,7 @@ public sealed class Measurements
     public void Scheduled(long sequence, long dueTicks)
     {
         _due[sequence] = dueTicks;
+        Record(_postLag, _clock.ElapsedTicks, sequence);
         Volatile.Write(ref _sent, sequence + 1);
     }
 
@@ -172,6 +177,7 @@ public sealed class Measurements
             deliveredPerSecond = Delivered / seconds,
             ackLatencyMs = Percentiles(_ack),
             deliveryLatencyMs = Percentiles(_delivery),
+            postLagMs = Percentiles(_postLag),
             errors = _errors,
             lost,
             duplicates = Interlocked.Read(ref _duplicates),

@@ -74,7 +74,8 @@ var start = measurements.Now;
 var ticksPerMessage = Stopwatch.Frequency / options.Rate;
 var nextProgress = TimeSpan.FromSeconds(1);
 var clock = Stopwatch.StartNew();
-for (long k = 0; k < total;)
+var k = 0L;
+await Pacer.RunAsync(() =>
 {
     // Everything due by now goes out, each stamped with the time it was due.
     var due = Math.Min(total, (long)((measurements.Now - start) / ticksPerMessage) + 1);
@@ -89,8 +90,8 @@ for (long k = 0; k < total;)
         Console.Error.WriteLine($"{clock.Elapsed.TotalSeconds:F0}s sent {measurements.Sent} delivered {measurements.Delivered}");
         nextProgress += TimeSpan.FromSeconds(1);
     }
-    await Task.Delay(1);
-}
+    return k < total;
+});
 var sendSeconds = clock.Elapsed.TotalSeconds;
 await Task.Delay(options.Drain);
 await stop.CancelAsync();

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using Chat.LoadGen;
@@ -83,6 +84,21 @@ public class MeasurementsTests
 
         Assert.Equal(0, summary.GetProperty("delivered").GetInt64());
         Assert.Equal(0, summary.GetProperty("acknowledged").GetInt64()); // an escaped clientId is not ours
+    }
+
+    [Fact]
+    public void How_late_the_generator_posted_each_timed_message_is_reported_on_its_own()
+    {
+        var measurements = new Measurements(total: 3, measuredFrom: 1, TimeSpan.FromSeconds(1));
+        var ticksPerMillisecond = Stopwatch.Frequency / 1000;
+        measurements.Scheduled(0, measurements.Now - (2_000 * ticksPerMillisecond)); // warm-up: not timed
+        measurements.Scheduled(1, measurements.Now - (5 * ticksPerMillisecond));
+        measurements.Scheduled(2, measurements.Now - (5 * ticksPerMillisecond));
+
+        var lag = SummaryOf(measurements).GetProperty("postLagMs");
+
+        Assert.InRange(lag.GetProperty("p50").GetDouble(), 5, 1_000);
+        Assert.InRange(lag.GetProperty("max").GetDouble(), 5, 1_000);
     }
 
     private static ReadOnlyMemory<byte> Sent(long k) => Utf8($$"""{"type":"sent","id":"m{{k}}","clientId":"{{k}}"}""");
