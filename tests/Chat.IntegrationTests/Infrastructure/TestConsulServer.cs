@@ -205,6 +205,15 @@ public sealed partial class TestConsulServer : IAsyncDisposable
                 await changed.WaitAsync(gone.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
         }
+        // The index is read before the services, as Consul answers with the index of the state it
+        // read: a change made while the entries are built is then in the entries, or above this
+        // index (the next blocking query returns at once). The other way round an answer could
+        // carry a check's new index with its old status, and a watcher would wait past the change.
+        ulong answered;
+        lock (_gate)
+        {
+            answered = _index;
+        }
         var passingOnly = query.ContainsKey("passing") && query["passing"] != "false";
         var entries = new JsonArray();
         foreach (var r in _services.Values.Where(r => r.Name == name && (!passingOnly || r.Status == "passing")).OrderBy(r => r.Id, StringComparer.Ordinal))
@@ -216,10 +225,7 @@ public sealed partial class TestConsulServer : IAsyncDisposable
                 ["Checks"] = new JsonArray(new JsonObject { ["CheckID"] = $"service:{r.Id}", ["Status"] = r.Status }),
             });
         }
-        lock (_gate)
-        {
-            context.Response.Headers["X-Consul-Index"] = _index.ToString(CultureInfo.InvariantCulture);
-        }
+        context.Response.Headers["X-Consul-Index"] = answered.ToString(CultureInfo.InvariantCulture);
         return Results.Json(entries);
     }
 
