@@ -78,7 +78,7 @@ public static class AllocationBench
         var node = new NodeIdentity($"alloc-{name}-{Guid.NewGuid():N}");
         var connection = new RedisConnection(options, node, NullLogger<RedisConnection>.Instance);
         var delivery = new ConnectedDelivery(connected);
-        var bus = new RedisMessageBus(connection, delivery, node, new RedisFailureLog(options, NullLogger<RedisFailureLog>.Instance),
+        var bus = new RedisMessageBus(connection, delivery, node, new RedisFailureLog(options, TimeProvider.System, NullLogger<RedisFailureLog>.Instance),
             new EdgeMetrics(meters), NullLogger<RedisMessageBus>.Instance);
         return (bus, connection, delivery);
     }

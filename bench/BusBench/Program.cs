@@ -42,7 +42,7 @@ var redisOptions = Options.Create(new RedisOptions { ConnectionString = connecti
     var delivery = new CountingDelivery();
     IMessageBus bus = classic
         ? new ClassicClusterBus(connection, node, delivery)
-        : new RedisMessageBus(connection, delivery, node, new RedisFailureLog(redisOptions, NullLogger<RedisFailureLog>.Instance),
+        : new RedisMessageBus(connection, delivery, node, new RedisFailureLog(redisOptions, TimeProvider.System, NullLogger<RedisFailureLog>.Instance),
             new EdgeMetrics(meters), NullLogger<RedisMessageBus>.Instance);
     return (bus, delivery, connection);
 }

@@ -7,10 +7,10 @@ namespace Chat.Edge.Redis;
 /// Reports failed Redis commands without flooding the log during an outage: the first failure is
 /// logged at once, later ones are counted and summed up in at most one line per interval.
 /// </summary>
-public sealed partial class RedisFailureLog(IOptions<RedisOptions> options, ILogger<RedisFailureLog> logger)
+public sealed partial class RedisFailureLog(IOptions<RedisOptions> options, TimeProvider clock, ILogger<RedisFailureLog> logger)
 {
     private readonly Lock _gate = new();
-    private long _lastLoggedAt = long.MinValue;
+    private long? _lastLoggedAt; // the clock's timestamp of the last line, none before the first
     private int _suppressed;
 
     /// <summary>True for the failures Redis being away or slow produces, which callers absorb.</summary>
@@ -22,8 +22,8 @@ public sealed partial class RedisFailureLog(IOptions<RedisOptions> options, ILog
         int suppressed;
         lock (_gate)
         {
-            var now = Environment.TickCount64;
-            if (now - _lastLoggedAt < (long)options.Value.FailureLogInterval.TotalMilliseconds)
+            var now = clock.GetTimestamp();
+            if (_lastLoggedAt is { } last && clock.GetElapsedTime(last, now) < options.Value.FailureLogInterval)
             {
                 _suppressed++;
                 return;

@@ -14,7 +14,7 @@ public static class RedisCacheReplica
     {
         var options = Options.Create(new RedisOptions { ConnectionString = connectionString, MaxReconnectDelay = TimeSpan.FromMilliseconds(500) });
         var connection = new RedisConnection(options, new NodeIdentity($"cache-{Guid.NewGuid():N}"), NullLogger<RedisConnection>.Instance);
-        var cache = new RedisSharedCache(connection, new RedisFailureLog(options, NullLogger<RedisFailureLog>.Instance),
+        var cache = new RedisSharedCache(connection, new RedisFailureLog(options, TimeProvider.System, NullLogger<RedisFailureLog>.Instance),
             new CacheEntrySeal(sealKey), clock, NullLogger<RedisSharedCache>.Instance);
         return (cache, connection);
     }

@@ -33,7 +33,7 @@ public sealed class RedisPresenceReplica : IDisposable
         presenceOptions.HeartbeatInterval = presenceOptions.Ttl / 3;
         var local = new LocalConnections();
         var presence = new RedisPresence(connection, node, local, Options.Create(presenceOptions),
-            new RedisFailureLog(redisOptions, NullLogger<RedisFailureLog>.Instance));
+            new RedisFailureLog(redisOptions, TimeProvider.System, NullLogger<RedisFailureLog>.Instance));
         return new RedisPresenceReplica(presence, connection, local);
     }
 

@@ -64,7 +64,7 @@ public sealed class RedisReplica : IAsyncDisposable
         var failureLog = new RecordingLogger<RedisFailureLog>();
         var busLog = new RecordingLogger<RedisMessageBus>();
         var connection = new RedisConnection(options, node, connectionLog);
-        var failures = new RedisFailureLog(options, failureLog);
+        var failures = new RedisFailureLog(options, TimeProvider.System, failureLog);
         RedisMessageBus? bus = null;
         var delivery = new RecordingDelivery(() =>
             $"; failed subscriptions: {bus?.HasFailedSubscriptions}; Redis log: "
@@ -73,7 +73,7 @@ public sealed class RedisReplica : IAsyncDisposable
         return new RedisReplica(connection, bus, failures, delivery);
     }
 
-    public BusReplica AsBusReplica() => new(Bus, Delivery, DisposeAsync);
+    public BusReplica AsBusReplica() => new(Bus, Delivery, Bus.IsSubscribed, DisposeAsync);
 
     /// <summary>Waits until the connection to Redis is (or is no longer) up.</summary>
     public async Task WaitConnectedAsync(bool connected = true)

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace Chat.IntegrationTests.Infrastructure;
+namespace Chat.Testing;
 
 /// <summary>A logger that keeps what it is given, so that a test can wait for a given event.</summary>
 public sealed class RecordingLogger<T> : ILogger<T>
