@@ -58,7 +58,7 @@ full_system() { # SIDE
     > "$results/alloc-$side.json" 2> "$results/alloc-$side.log" &
   local run=$!
   # Counted while messages flow only: not while users sign up and connect.
-  until grep -q "connections open" "$results/alloc-$side.log"; do sleep 0.2; done
+  wait_connected "$results/alloc-$side.log"
   local watchers=()
   for pid in ${edges//,/ }; do
     "$counters" collect -p "$pid" --counters "System.Runtime[dotnet.gc.heap.total_allocated]" --format csv \

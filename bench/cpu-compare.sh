@@ -48,7 +48,7 @@ for side in before after; do
     loadgen "${full[@]}" --rate "$rate" --duration 12 --drain 3 --prefix "c$side$rate$$" > "$results/$side-$rate.json" 2> "$log" &
     run=$!
     # From the first timed seconds (after the generator's warm-up) for eight seconds.
-    until grep -q "connections open" "$log"; do sleep 0.2; done
+    wait_connected "$log"
     sleep 6
     python3 bench/cpu.py 8 > "$results/$side-$rate-cpu.json"
     wait "$run"

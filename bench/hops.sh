@@ -28,16 +28,14 @@ fi
 work=$(mktemp -d /tmp/chat-hops.XXXXXX)
 chmod 755 "$work"
 start_system "$work"
-targets=http://127.0.0.1:5001,http://127.0.0.1:5002
-say "warming up"
-loadgen --targets "$targets" --pattern spread --connections 200 --rate 1000 --duration 5 --drain 2 --prefix "hw$$" > /dev/null 2>&1
+warm_up h
 
 say "two users at $rate/s for $seconds s, recording the loopback interface"
 : > "$work/loadgen.log"
-loadgen --targets "$targets" --pattern spread --connections 2 --rate "$rate" --duration "$seconds" --drain 2 \
+loadgen --targets "$edge_urls" --pattern spread --connections 2 --rate "$rate" --duration "$seconds" --drain 2 \
   --settle 3 --prefix "h$$" > "$work/loadgen.json" 2> "$work/loadgen.log" &
 run=$!
-until grep -q "connections open" "$work/loadgen.log"; do sleep 0.2; done
+wait_connected "$work/loadgen.log"
 ss -tnpH > "$work/sockets"
 ss -tlnpH > "$work/listening"
 # Only packets that carry data (the IP length less both headers), between the processes named above.

@@ -56,19 +56,34 @@ stop_system() {
   rm -rf "$work"
 }
 
-# load_in_background RATE SECONDS PREFIX: a warm-up at 1,000/s, then RATE messages/s over both Edges
-# (200 connections, `spread`) for SECONDS and 10 more, in the background (`run`; its answer in
+# Both Edges of the local system, as the generator takes them, and its load on them: 200
+# connections sending to each other across the two (`spread`).
+edge_urls=http://127.0.0.1:5001,http://127.0.0.1:5002
+full_load=(--targets "$edge_urls" --pattern spread --connections 200)
+
+# warm_up PREFIX: 5 s at 1,000 messages/s over both Edges, not recorded (JIT, pools, caches).
+warm_up() {
+  say "warming up"
+  loadgen "${full_load[@]}" --rate 1000 --duration 5 --drain 2 --prefix "$1w$$" > /dev/null 2>&1
+}
+
+# wait_connected LOG: returns once a generator started in the background has its connections
+# open (it says so in LOG, its standard error, which the caller emptied before starting it).
+wait_connected() {
+  until grep -q "connections open" "$1"; do sleep 0.2; done
+}
+
+# load_in_background RATE SECONDS PREFIX: a warm-up, then RATE messages/s over both Edges
+# (`full_load`) for SECONDS and 10 more, in the background (`run`; its answer in
 # WORK/loadgen.json); returns 5 s after the generator's connections are open, so that the caller
 # samples SECONDS from the middle of the run.
 load_in_background() {
-  local full=(--targets http://127.0.0.1:5001,http://127.0.0.1:5002 --pattern spread --connections 200)
-  say "warming up"
-  loadgen "${full[@]}" --rate 1000 --duration 5 --drain 2 --prefix "$3w$$" > /dev/null 2>&1
+  warm_up "$3"
   say "at $1/s, sampling $2 s in the middle of the run"
   : > "$work/loadgen.log"
-  loadgen "${full[@]}" --rate "$1" --duration $(($2 + 10)) --drain 3 --prefix "$3r$$" > "$work/loadgen.json" 2> "$work/loadgen.log" &
+  loadgen "${full_load[@]}" --rate "$1" --duration $(($2 + 10)) --drain 3 --prefix "$3r$$" > "$work/loadgen.json" 2> "$work/loadgen.log" &
   run=$!
-  until grep -q "connections open" "$work/loadgen.log"; do sleep 0.2; done
+  wait_connected "$work/loadgen.log"
   sleep 5
 }
 

@@ -85,7 +85,7 @@ top=$(python3 bench/summarize.py --max "$results" full "$full_rates")
 say "full at its maximum, $top/s, measuring CPU"
 loadgen "${full[@]}" --rate "$top" --duration "$seconds" --drain 3 --prefix "fullc$$" --edge-pids "$edges" > /dev/null 2> "$results/full-cpu.log" &
 # Measured while sending only: not while users sign up (password hashing) or connect.
-until grep -q "connections open" "$results/full-cpu.log"; do sleep 0.2; done
+wait_connected "$results/full-cpu.log"
 sleep 2
 python3 bench/cpu.py "$((seconds - 4))" | python3 -c "import json, sys; d = json.load(sys.stdin); d['rate'] = $top; print(json.dumps(d))" > "$results/full-cpu.json"
 wait $!
@@ -130,7 +130,7 @@ for mode in off metrics on; do
   start_full "$results/run-local-telemetry-$mode.log"
   sweep "telemetry-$mode" "$edges" "$telemetry_rates" "${full[@]}"
   loadgen "${full[@]}" --rate "$low" --duration "$seconds" --drain 3 --prefix "tc$mode$$" --edge-pids "$edges" > /dev/null 2> "$results/telemetry-$mode-cpu.log" &
-  until grep -q "connections open" "$results/telemetry-$mode-cpu.log"; do sleep 0.2; done
+  wait_connected "$results/telemetry-$mode-cpu.log"
   sleep 2
   python3 bench/cpu.py "$((seconds - 4))" | python3 -c "import json, sys; d = json.load(sys.stdin); d['rate'] = $low; print(json.dumps(d))" > "$results/telemetry-$mode-cpu.json"
   wait $!
