@@ -71,6 +71,7 @@ var senderOffset = options.Pattern == "fanin" ? 1 : 0;
 var frames = senders.Select((_, i) => new SendFrames(RecipientOf(i + senderOffset))).ToArray();
 
 var start = measurements.Now;
+var collectionsBefore = OwnCollections.SoFar();
 var ticksPerMessage = Stopwatch.Frequency / options.Rate;
 var nextProgress = TimeSpan.FromSeconds(1);
 var clock = Stopwatch.StartNew();
@@ -100,6 +101,7 @@ foreach (var client in clients)
     client.Abort();
 }
 await Task.WhenAll(running);
+var ownCollections = collectionsBefore.Until(OwnCollections.SoFar());
 
 Console.WriteLine(JsonSerializer.Serialize(new
 {
@@ -109,6 +111,7 @@ Console.WriteLine(JsonSerializer.Serialize(new
     targetRate = options.Rate,
     seconds = sendSeconds,
     result = measurements.Summary(sendSeconds),
+    generatorCollections = ownCollections,
     edgeBytesPerConnection = rssBefore is null || rssConnected is null ? (double?)null : (double)(rssConnected - rssBefore) / clients.Length,
 }, new JsonSerializerOptions { WriteIndented = true }));
 
