@@ -18,4 +18,19 @@ public sealed class InfrastructureTests
 
         Assert.StartsWith("fixture_", name, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_command_that_outlasts_its_limit_is_stopped_and_fails_with_what_it_printed()
+    {
+        var pidFile = Path.Combine(TestRun.NewFolder("stalled"), "pid");
+
+        var error = await Assert.ThrowsAsync<TimeoutException>(() =>
+            TestRun.RunAsync(TimeSpan.FromMilliseconds(500), "sh", "-c", $"echo $$ > {pidFile}; echo started; exec sleep 300"));
+
+        Assert.Contains("did not finish within", error.Message, StringComparison.Ordinal);
+        Assert.Contains("started", error.Message, StringComparison.Ordinal);
+        var pid = int.Parse(File.ReadAllText(pidFile).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(File.Exists($"/proc/{pid}/stat") is false || File.ReadAllText($"/proc/{pid}/stat").Split(' ')[2] == "Z",
+            "the stalled command still runs");
+    }
 }

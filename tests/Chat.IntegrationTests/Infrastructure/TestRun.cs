@@ -117,8 +117,16 @@ public static partial class TestRun
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int Kill(int pid, int signal);
 
+    // A short command that has not finished by then is stopped and fails its test: a stalled
+    // server must not hang the whole run (redis-cli --cluster create, for one, waits without end
+    // for nodes that do not answer).
+    private static readonly TimeSpan CommandLimit = TimeSpan.FromMinutes(2);
+
     /// <summary>Runs a short command to completion and fails with its output when it fails.</summary>
-    public static async Task<string> RunAsync(string file, params string[] args)
+    public static Task<string> RunAsync(string file, params string[] args) => RunAsync(CommandLimit, file, args);
+
+    /// <summary>As <see cref="RunAsync(string, string[])"/>, stopped and failed past <paramref name="limit"/>.</summary>
+    public static async Task<string> RunAsync(TimeSpan limit, string file, params string[] args)
     {
         var psi = new ProcessStartInfo(file)
         {
@@ -133,7 +141,18 @@ public static partial class TestRun
         using var p = Process.Start(psi) ?? throw new InvalidOperationException("could not start " + file);
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
-        await p.WaitForExitAsync();
+        using (var overdue = new CancellationTokenSource(limit))
+        {
+            try
+            {
+                await p.WaitForExitAsync(overdue.Token);
+            }
+            catch (OperationCanceledException) when (overdue.IsCancellationRequested)
+            {
+                p.Kill(entireProcessTree: true);
+                throw new TimeoutException($"{file} {string.Join(' ', args)} did not finish within {limit}: {await stdout}{await stderr}");
+            }
+        }
         if (p.ExitCode != 0)
         {
             throw new InvalidOperationException($"{file} {string.Join(' ', args)} exited {p.ExitCode}: {await stdout}{await stderr}");
