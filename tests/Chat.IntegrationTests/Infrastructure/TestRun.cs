@@ -150,6 +150,7 @@ public static partial class TestRun
             catch (OperationCanceledException) when (overdue.IsCancellationRequested)
             {
                 p.Kill(entireProcessTree: true);
+                await p.WaitForExitAsync(); // gone, not dying, when the test hears of it
                 throw new TimeoutException($"{file} {string.Join(' ', args)} did not finish within {limit}: {await stdout}{await stderr}");
             }
         }
