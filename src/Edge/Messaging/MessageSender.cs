@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Chat.Contracts.Chat.V1;
 using Chat.Edge.Bus;
 using Chat.Edge.Observability;
@@ -50,7 +51,10 @@ public sealed partial class MessageSender(
         return answer;
     }
 
-    private async Task<Answer> SendDirectAsync(string sender, SendFrame frame, Action<byte[]> reply, CancellationToken aborted)
+    // Every direct message passes here, awaited once by SendAsync: its state machine comes from a
+    // pool instead of being allocated for each message.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<Answer> SendDirectAsync(string sender, SendFrame frame, Action<byte[]> reply, CancellationToken aborted)
     {
         var recipient = frame.To!;
         try

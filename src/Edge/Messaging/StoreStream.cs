@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Chat.Contracts.Chat.V1;
 using Chat.Edge.Observability;
 using Chat.ServiceDefaults.Grpc;
@@ -63,7 +64,9 @@ public sealed partial class StoreStream(
         }
     }
 
-    private async Task<StoredBatch> SendOnceAsync(StoreBatch batch, DateTimeOffset deadline)
+    // Once per batch, awaited once by StoreAsync: its state machine comes from a pool.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<StoredBatch> SendOnceAsync(StoreBatch batch, DateTimeOffset deadline)
     {
         var stream = Current();
         var answer = stream.Expect(batch.Id);
