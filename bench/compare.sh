@@ -51,7 +51,7 @@ full_system() { # SIDE
   wait_http http://127.0.0.1:8080/readyz
   local edges
   edges=$(pgrep -f "${tree[$side]}/src/Edge/bin/Release/net10.0/Chat.Edge.dll" | paste -sd, -)
-  local full=(--targets http://127.0.0.1:5001,http://127.0.0.1:5002 --pattern spread --connections "$connections")
+  local full=(--targets "$edge_urls" --pattern spread --connections "$connections")
   sweep "full-$side" "$edges" "$full_rates" "${full[@]}"
   say "full-$side: allocations at $alloc_rate/s"
   loadgen "${full[@]}" --rate "$alloc_rate" --duration "$seconds" --drain 3 --prefix "fa$side$$" --edge-pids "$edges" \

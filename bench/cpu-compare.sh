@@ -39,7 +39,7 @@ for side in before after; do
   system=$!
   wait_http http://127.0.0.1:8080/readyz
   [ "${BENCH_SEED:-0}" = 1 ] && { say "seeding the message store"; seed_store; }
-  full=(--targets http://127.0.0.1:5001,http://127.0.0.1:5002 --pattern spread --connections "$connections")
+  full=(--targets "$edge_urls" --pattern spread --connections "$connections")
   loadgen "${full[@]}" --rate 1000 --duration 5 --drain 2 --prefix "w$side$$" > /dev/null 2>&1
   for rate in $rates; do
     say "$side at $rate/s"

@@ -52,7 +52,7 @@ chmod 755 "$state"
 CHAT_STATE_DIR="$state" setsid scripts/run-local.sh > "$results/run-local.log" 2>&1 &
 system=$!
 wait_http http://127.0.0.1:8080/readyz
-turns full "$full_rates" --targets http://127.0.0.1:5001,http://127.0.0.1:5002 --pattern spread --connections "$connections"
+turns full "$full_rates" --targets "$edge_urls" --pattern spread --connections "$connections"
 kill -TERM "$system"; wait "$system" 2>/dev/null || true
 rm -rf "$state"
 

@@ -77,8 +77,8 @@ say "(1) the full system"
 start_full "$results/run-local.log"
 # Idle memory first, while the processes are fresh: after a load run their heaps have free space
 # that new connections fill, and the growth would understate what a connection costs.
-loadgen --targets http://127.0.0.1:5001,http://127.0.0.1:5002 --idle --connections "$idle" --prefix "i$$" --edge-pids "$edges" > "$results/full-idle.json"
-full=(--targets http://127.0.0.1:5001,http://127.0.0.1:5002 --pattern spread --connections "$connections")
+loadgen --targets "$edge_urls" --idle --connections "$idle" --prefix "i$$" --edge-pids "$edges" > "$results/full-idle.json"
+full=(--targets "$edge_urls" --pattern spread --connections "$connections")
 sweep full "$edges" "$full_rates" "${full[@]}"
 # Where the CPU goes at the highest rate the full system sustained, per part, from /proc.
 top=$(python3 bench/summarize.py --max "$results" full "$full_rates")
@@ -112,7 +112,7 @@ fi
 if runs telemetry; then
 # Off, metrics only, then everything, each on a fresh system and database; the same sweep, then CPU at one rate that both
 # sustain (the lowest of the sweep), which shows the cost where throughput does not.
-full=(--targets http://127.0.0.1:5001,http://127.0.0.1:5002 --pattern spread --connections "$connections")
+full=(--targets "$edge_urls" --pattern spread --connections "$connections")
 low=${telemetry_rates%% *}
 for mode in off metrics on; do
   say "(4) the full system, telemetry $mode"
