@@ -4,7 +4,7 @@
 # heartbeats, ended-session checks), what one presence heartbeat costs Redis, and how many bytes
 # of tables and WAL a stored 1:1 message costs PostgreSQL. CPU is counted for this run's own
 # processes only (bench/cpu.py with markers), so other work on the machine does not enter it.
-# Writes bench/results/capacity.json. About 5 minutes; needs the ports of run-local.sh free.
+# Writes bench/results/capacity.json. About 10 minutes; needs the ports of run-local.sh free.
 #   CAPACITY_IDLE (15000 connections)  CAPACITY_IDLE_USERS (1000)  CAPACITY_SECONDS (60)
 #   CAPACITY_MESSAGES (20000, sent at 1000/s)
 set -euo pipefail
