@@ -2,9 +2,11 @@
 # Two load generators against one system, in one run: tools/LoadGen of OTHER (a git ref) and of
 # this checkout, taking turns at each rate (twice over), first against the full system, then the
 # relay-only Edge. The system is this checkout's throughout, so any difference is the generators'.
-# Prints one line per run (sent, lost, duplicates, delivery latency); keeps each run's JSON in
-# bench/results/generators/. About 8 minutes. Needs the ports of run-local.sh free; build first
-# (dotnet build Chat.sln -c Release).
+# Prints one line per run (sent, lost, duplicates, delivery latency, and the generator's own CPU
+# per message sent, read by `perf stat` from its connections being open to its exit, so that
+# generators which do not report it themselves are measured alike); keeps each run's JSON in
+# bench/results/generators/. About 8 minutes. Needs the ports of run-local.sh free, and root for
+# perf; build first (dotnet build Chat.sln -c Release).
 #   BENCH_GEN_FULL_RATES ("1000 3000")   BENCH_GEN_RELAY_RATES ("20000 40000")   BENCH_CONNECTIONS (200)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,6 +20,10 @@ relay_rates=${BENCH_GEN_RELAY_RATES:-20000 40000}
 say() { printf 'generators: %s\n' "$*" >&2; }
 source bench/lib.sh
 load_settings
+if ! command -v perf > /dev/null; then
+  say "installing perf (apt: linux-perf)"
+  apt-get install -y -qq linux-perf > /dev/null
+fi
 
 other=$(mktemp -d /tmp/chat-generator.XXXXXX)
 git worktree add --detach "$other" "$other_ref" > /dev/null 2>&1
@@ -35,12 +41,20 @@ turns() {
     for rate in $rates; do
       for gen in other this; do
         local out="$results/$name-$rate-$gen-$round.json"
-        dotnet "${dll[$gen]}" "$@" --rate "$rate" --duration 10 --drain 3 --prefix "$name$gen$rate$round$$" > "$out" 2> "${out%.json}.log"
-        python3 - "$out" "$name $rate/s, generator $gen, round $round:" <<'PY'
+        : > "${out%.json}.log"
+        dotnet "${dll[$gen]}" "$@" --rate "$rate" --duration 10 --drain 3 --prefix "$name$gen$rate$round$$" > "$out" 2> "${out%.json}.log" &
+        local generator=$!
+        wait_connected "${out%.json}.log"
+        perf stat -x, -e task-clock -p "$generator" -o "${out%.json}.cpu" > /dev/null 2>&1 &
+        local counter=$!
+        wait "$generator"
+        wait "$counter" || true
+        python3 - "$out" "${out%.json}.cpu" "$name $rate/s, generator $gen, round $round:" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))['result']
 l = r['deliveryLatencyMs']
-print(sys.argv[2], f"sent {r['sent']} lost {r['lost']} duplicates {r['duplicates']}; delivery p50 {l['p50']:.1f} p99 {l['p99']:.1f} p99.9 {l['p999']:.1f} max {l['max']:.1f} ms")
+ms = next(float(line.split(',')[0]) for line in open(sys.argv[2]) if 'task-clock' in line)
+print(sys.argv[3], f"sent {r['sent']} lost {r['lost']} duplicates {r['duplicates']}; delivery p50 {l['p50']:.1f} p99 {l['p99']:.1f} p99.9 {l['p999']:.1f} max {l['max']:.1f} ms; generator {ms * 1000 / r['sent']:.0f} µs of CPU per message")
 PY
       done
     done

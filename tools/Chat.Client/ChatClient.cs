@@ -29,6 +29,8 @@ public sealed class ChatClient : IAsyncDisposable
     private Channel<JsonElement>? _queue;
     private Task<WebSocketCloseStatus?>? _reading;
     private Task? _pump;
+    // Frames posted to the queue and not yet sent by its pump (a post sends directly only at 0).
+    private int _queued;
 
     private ChatClient(ClientWebSocket socket)
     {
@@ -155,12 +157,24 @@ public sealed class ChatClient : IAsyncDisposable
     }
 
     /// <summary>
-    /// Queues a text frame and returns at once; a pump sends the queue in order. A server that
-    /// reads slowly delays the frames, not the caller (an open-loop sender's schedule). Frames
-    /// still queued when the connection fails are dropped.
+    /// Sends a text frame without waiting: frames go out in the order posted, and a server that
+    /// reads slowly delays them, not the caller (an open-loop sender's schedule). Frames still
+    /// queued when the connection fails are dropped.
     /// </summary>
+    /// <remarks>
+    /// When nothing posted before is still waiting and no send is in progress, the frame is sent
+    /// from the caller's thread, and a send the kernel takes at once (nearly all of them) is done
+    /// before this returns. Otherwise it is queued for a pump. Handing every frame to the pump
+    /// woke a pool thread per message, which cost the load generator about as much CPU as the
+    /// send itself (docs/loadgen.md, "The generator's own cost").
+    /// </remarks>
     public void Post(ReadOnlyMemory<byte> frame)
     {
+        if (Volatile.Read(ref _queued) == 0 && _sendTurn.Wait(0))
+        {
+            SendHoldingTurn(frame);
+            return;
+        }
         if (_pump is null)
         {
             lock (_gate)
@@ -168,7 +182,45 @@ public sealed class ChatClient : IAsyncDisposable
                 _pump ??= Task.Run(PumpAsync);
             }
         }
+        Interlocked.Increment(ref _queued);
         _posted.Writer.TryWrite(frame);
+    }
+
+    /// <summary>Sends a posted frame with the send turn taken; the turn is given back once the socket took it.</summary>
+    private void SendHoldingTurn(ReadOnlyMemory<byte> frame)
+    {
+        ValueTask sending;
+        try
+        {
+            sending = _socket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
+        }
+        catch (Exception e) when (e is WebSocketException or ObjectDisposedException)
+        {
+            _sendTurn.Release(); // the connection failed: the frame is dropped, as a queued one would be
+            return;
+        }
+        if (sending.IsCompletedSuccessfully)
+        {
+            _sendTurn.Release();
+            return;
+        }
+        _ = ReleaseTurnWhenSentAsync(sending);
+    }
+
+    private async Task ReleaseTurnWhenSentAsync(ValueTask sending)
+    {
+        try
+        {
+            await sending;
+        }
+        catch (Exception e) when (e is WebSocketException or ObjectDisposedException or OperationCanceledException)
+        {
+            // The connection failed under the send: the frame is dropped, as a queued one would be.
+        }
+        finally
+        {
+            _sendTurn.Release();
+        }
     }
 
     private async Task PumpAsync()
@@ -184,6 +236,9 @@ public sealed class ChatClient : IAsyncDisposable
                 }
                 finally
                 {
+                    // Counted down before the turn is given back: a post that then finds the turn
+                    // free and nothing queued cannot overtake a frame of the queue.
+                    Interlocked.Decrement(ref _queued);
                     _sendTurn.Release();
                 }
             }

@@ -5,6 +5,18 @@ using Chat.LoadGen;
 
 // The load generator (docs/loadgen.md): signs up users, opens connections, sends on an open-loop
 // schedule, and prints one JSON result on stdout; progress goes to stderr.
+
+// Socket completions run on the runtime's socket threads instead of each being queued to the
+// thread pool: what follows a receive here is a few microseconds that never block (find the
+// sequence, record a latency), and a hand-off to a pool thread costs more than that, on the cores
+// the servers need (docs/loadgen.md, "The generator's own cost"). The runtime reads this once,
+// when the first socket is made, so it is set before anything opens one; a value given in the
+// environment is kept (0 to compare).
+const string inlineCompletions = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
+if (Environment.GetEnvironmentVariable(inlineCompletions) is null)
+{
+    Environment.SetEnvironmentVariable(inlineCompletions, "1");
+}
 var options = LoadOptions.Parse(args);
 var rssBefore = EdgeMemory.TotalRssBytes(options.EdgePids);
 var targets = options.Targets;
@@ -72,6 +84,7 @@ var frames = senders.Select((_, i) => new SendFrames(RecipientOf(i + senderOffse
 
 var start = measurements.Now;
 var collectionsBefore = OwnCollections.SoFar();
+var cpuBefore = OwnCpu.SoFar();
 var ticksPerMessage = Stopwatch.Frequency / options.Rate;
 var nextProgress = TimeSpan.FromSeconds(1);
 var clock = Stopwatch.StartNew();
@@ -102,6 +115,7 @@ foreach (var client in clients)
 }
 await Task.WhenAll(running);
 var ownCollections = collectionsBefore.Until(OwnCollections.SoFar());
+var ownCpu = cpuBefore.Until(OwnCpu.SoFar(), measurements.Sent);
 
 Console.WriteLine(JsonSerializer.Serialize(new
 {
@@ -112,6 +126,7 @@ Console.WriteLine(JsonSerializer.Serialize(new
     seconds = sendSeconds,
     result = measurements.Summary(sendSeconds),
     generatorCollections = ownCollections,
+    generatorCpu = ownCpu,
     edgeBytesPerConnection = rssBefore is null || rssConnected is null ? (double?)null : (double)(rssConnected - rssBefore) / clients.Length,
 }, new JsonSerializerOptions { WriteIndented = true }));
 

@@ -72,13 +72,21 @@ public sealed class ChatClientTests : IAsyncLifetime
         var buffer = new byte[64 * 1024];
         while (true)
         {
-            var result = await socket.ReceiveAsync(buffer, CancellationToken.None);
+            // A frame may come in several reads when the client sends faster than this echoes.
+            var length = 0;
+            ValueWebSocketReceiveResult result;
+            do
+            {
+                result = await socket.ReceiveAsync(buffer.AsMemory(length), CancellationToken.None);
+                length += result.Count;
+            }
+            while (!result.EndOfMessage && result.MessageType != WebSocketMessageType.Close);
             if (result.MessageType == WebSocketMessageType.Close)
             {
                 await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "", CancellationToken.None);
                 return;
             }
-            var got = JsonDocument.Parse(buffer.AsMemory(0, result.Count)).RootElement;
+            var got = JsonDocument.Parse(buffer.AsMemory(0, length)).RootElement;
             if (got.GetProperty("type").GetString() == "close")
             {
                 await socket.CloseAsync(WebSocketCloseStatus.PolicyViolation, "asked to", CancellationToken.None);
@@ -158,6 +166,38 @@ public sealed class ChatClientTests : IAsyncLifetime
             await client.ExpectAsync("something else");
         });
         Assert.Contains("echo", wrong.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Frames_posted_faster_than_the_socket_takes_them_arrive_in_the_order_posted()
+    {
+        await using var client = await ChatClient.ConnectAsync(_address, Token);
+        await client.WaitForAsync(f => ServerFrame.Is(f, "three"));
+
+        // Rounds of 1.5 MB, more than the socket takes at once: some posts find a send in
+        // progress and are queued. Each round after the first is posted once an echo of the
+        // one before has come back, while that round's queue is still being sent, so its posts
+        // find the send turn sometimes free between two queued frames: they must not overtake them.
+        const int Rounds = 8, PerRound = 50;
+        var padding = new string('p', 30_000);
+        var next = 0;
+        async Task ExpectEchoOfNextAsync()
+        {
+            var echo = await client.ExpectAsync("echo");
+            Assert.Equal(next++, echo.GetProperty("of").GetProperty("n").GetInt32());
+        }
+        for (var round = 0; round < Rounds; round++)
+        {
+            for (var i = 0; i < PerRound; i++)
+            {
+                client.Post(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new { type = "posted", n = round * PerRound + i, padding })));
+            }
+            await ExpectEchoOfNextAsync();
+        }
+        while (next < Rounds * PerRound)
+        {
+            await ExpectEchoOfNextAsync();
+        }
     }
 
     [Fact]
