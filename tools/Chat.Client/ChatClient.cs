@@ -29,7 +29,7 @@ public sealed class ChatClient : IAsyncDisposable
     private Channel<JsonElement>? _queue;
     private Task<WebSocketCloseStatus?>? _reading;
     private Task? _pump;
-    // Frames posted to the queue and not yet sent by its pump (a post sends directly only at 0).
+    // Frames posted to the queue and not yet sent by its pump (SendOrPost sends directly only at 0).
     private int _queued;
 
     private ChatClient(ClientWebSocket socket)
@@ -157,24 +157,12 @@ public sealed class ChatClient : IAsyncDisposable
     }
 
     /// <summary>
-    /// Sends a text frame without waiting: frames go out in the order posted, and a server that
-    /// reads slowly delays them, not the caller (an open-loop sender's schedule). Frames still
-    /// queued when the connection fails are dropped.
+    /// Queues a text frame and returns at once; a pump sends the queue in order. A server that
+    /// reads slowly delays the frames, not the caller (an open-loop sender's schedule). Frames
+    /// still queued when the connection fails are dropped.
     /// </summary>
-    /// <remarks>
-    /// When nothing posted before is still waiting and no send is in progress, the frame is sent
-    /// from the caller's thread, and a send the kernel takes at once (nearly all of them) is done
-    /// before this returns. Otherwise it is queued for a pump. Handing every frame to the pump
-    /// woke a pool thread per message, which cost the load generator about as much CPU as the
-    /// send itself (docs/loadgen.md, "The generator's own cost").
-    /// </remarks>
     public void Post(ReadOnlyMemory<byte> frame)
     {
-        if (Volatile.Read(ref _queued) == 0 && _sendTurn.Wait(0))
-        {
-            SendHoldingTurn(frame);
-            return;
-        }
         if (_pump is null)
         {
             lock (_gate)
@@ -184,6 +172,23 @@ public sealed class ChatClient : IAsyncDisposable
         }
         Interlocked.Increment(ref _queued);
         _posted.Writer.TryWrite(frame);
+    }
+
+    /// <summary>
+    /// As <see cref="Post"/>, but when nothing posted before is still queued and no send is in
+    /// progress, the frame is sent from the caller's thread: a send the kernel takes at once
+    /// (nearly all of them) is then done before this returns, without waking the pump's thread.
+    /// That wake-up cost the load generator about as much CPU as the send itself; the sends then
+    /// cost the caller's thread its time instead (docs/loadgen.md, "The generator's own cost").
+    /// </summary>
+    public void SendOrPost(ReadOnlyMemory<byte> frame)
+    {
+        if (Volatile.Read(ref _queued) == 0 && _sendTurn.Wait(0))
+        {
+            SendHoldingTurn(frame);
+            return;
+        }
+        Post(frame);
     }
 
     /// <summary>Sends a posted frame with the send turn taken; the turn is given back once the socket took it.</summary>
