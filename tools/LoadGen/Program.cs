@@ -6,17 +6,21 @@ using Chat.LoadGen;
 // The load generator (docs/loadgen.md): signs up users, opens connections, sends on an open-loop
 // schedule, and prints one JSON result on stdout; progress goes to stderr.
 var options = LoadOptions.Parse(args);
-// Below 10,000 messages/s, socket completions run on the runtime's socket threads instead of each
-// being queued to the thread pool: what follows a receive here is a few microseconds that never
-// block (find the sequence, record a latency), and the hand-off to a pool thread cost more than
-// that, on the cores the servers need: against the full system at 1,000/s, 270-286 µs of the
-// generator's CPU per message with the hand-off, 190-191 without. From 10,000/s (the relay-only
-// Edge's and the Node.js relay's sweeps) the pool spreads the frames better: at 40,000/s against
-// the relay-only Edge, delivery p50 2.6-2.9 s inline against 0.1-1.4 s pooled (docs/loadgen.md,
-// "The generator's own cost"). The runtime reads the setting once, when the first socket is made, so it is set before
-// anything opens one; a value given in the environment is kept.
+// Below 10,000 messages/s the generator hands no frame to another thread: the schedule's thread
+// sends each due frame itself (SendOrPost), and socket completions run on the runtime's socket
+// threads instead of each being queued to the thread pool (what follows a receive here is a few
+// microseconds that never block). Each hand-off woke a pool thread and cost more CPU than the work
+// handed off, on the cores the servers need: against the full system, a third less of the
+// generator's CPU per message without them. From 10,000/s (the relay-only Edge's and the Node.js
+// relay's sweeps) it works as before, through the pool: there a schedule that sent every frame
+// itself fell behind, inline completions put the relay-only Edge's delivery p50 at 40,000/s at
+// 2.6-2.9 s against 0.1-1.4 s pooled, and direct sends alone doubled its p99 at 20,000/s
+// (docs/loadgen.md, "The generator's own cost"). The runtime reads the completions setting once,
+// when the first socket is made, so it is set before anything opens one; a value given in the
+// environment is kept.
+var handsOff = options.Rate >= 10_000;
 const string inlineCompletions = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
-if (Environment.GetEnvironmentVariable(inlineCompletions) is null && options.Rate < 10_000)
+if (Environment.GetEnvironmentVariable(inlineCompletions) is null && !handsOff)
 {
     Environment.SetEnvironmentVariable(inlineCompletions, "1");
 }
@@ -92,29 +96,22 @@ var ticksPerMessage = Stopwatch.Frequency / options.Rate;
 var nextProgress = TimeSpan.FromSeconds(1);
 var clock = Stopwatch.StartNew();
 var k = 0L;
-// The schedule's thread sends frames itself (SendOrPost: no hand-off to a pump's thread) for the
-// first quarter millisecond of each wake-up; what is due after that goes to the connections'
-// pumps. At high rates a wake-up's frames take longer to send than a wake-up lasts (40 a
-// millisecond at 40,000/s), and a schedule that sends them all itself falls behind: posted
-// seconds late in a probe against the relay-only Edge (docs/loadgen.md).
-var directSendBudget = Stopwatch.Frequency / 4000;
 await Pacer.RunAsync(() =>
 {
     // Everything due by now goes out, each stamped with the time it was due.
-    var woke = Stopwatch.GetTimestamp();
     var due = Math.Min(total, (long)((measurements.Now - start) / ticksPerMessage) + 1);
     for (; k < due; k++)
     {
         var senderIndex = (int)(k % senders.Length);
         measurements.Scheduled(k, start + (long)(k * ticksPerMessage));
         var frame = frames[senderIndex].For(k);
-        if (Stopwatch.GetTimestamp() - woke < directSendBudget)
+        if (handsOff)
         {
-            senders[senderIndex].SendOrPost(frame);
+            senders[senderIndex].Post(frame);
         }
         else
         {
-            senders[senderIndex].Post(frame);
+            senders[senderIndex].SendOrPost(frame);
         }
     }
     if (clock.Elapsed >= nextProgress)
@@ -145,6 +142,7 @@ Console.WriteLine(JsonSerializer.Serialize(new
     result = measurements.Summary(sendSeconds),
     generatorCollections = ownCollections,
     generatorCpu = ownCpu,
+    generatorSends = handsOff ? "pumps" : "direct",
     generatorSocketCompletions = socketCompletions,
     edgeBytesPerConnection = rssBefore is null || rssConnected is null ? (double?)null : (double)(rssConnected - rssBefore) / clients.Length,
 }, new JsonSerializerOptions { WriteIndented = true }));

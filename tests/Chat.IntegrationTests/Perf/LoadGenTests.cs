@@ -22,7 +22,8 @@ public sealed class LoadGenTests
 
         var output = await TestRun.RunAsync("dotnet", LoadGen, "--targets", edge.Address.ToString(), "--relay", "--pattern", "pairs",
             "--connections", "10", "--rate", "100", "--warmup", "1", "--duration", "2", "--drain", "2", "--settle", "0");
-        var result = JsonDocument.Parse(output).RootElement.GetProperty("result");
+        var run = JsonDocument.Parse(output).RootElement;
+        var result = run.GetProperty("result");
 
         // The warm-up's 100 messages count for loss like the 200 timed ones.
         Assert.Equal(300, result.GetProperty("sent").GetInt64());
@@ -35,6 +36,11 @@ public sealed class LoadGenTests
         // The timed seconds, each with its own latencies.
         Assert.Equal(2, result.GetProperty("deliveryBySecond").GetArrayLength());
         Assert.All(result.GetProperty("deliveryBySecond").EnumerateArray(), s => Assert.Equal(JsonValueKind.Object, s.GetProperty("latencyMs").ValueKind));
+        // Its own cost, and how it ran: below 10,000 msgs/s with no frame handed to another thread.
+        Assert.True(run.GetProperty("generatorCpu").GetProperty("seconds").GetDouble() > 0);
+        Assert.True(run.GetProperty("generatorCpu").GetProperty("microsecondsPerMessage").GetDouble() > 0);
+        Assert.Equal("direct", run.GetProperty("generatorSends").GetString());
+        Assert.Equal("inline", run.GetProperty("generatorSocketCompletions").GetString());
     }
 
     [Fact]
