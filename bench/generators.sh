@@ -5,8 +5,8 @@
 # Prints one line per run (sent, lost, duplicates, delivery latency, and the generator's own CPU
 # per message sent, read by `perf stat` from its connections being open to its exit, so that
 # generators which do not report it themselves are measured alike); keeps each run's JSON in
-# bench/results/generators/. About 12 minutes (20 with a third rate each side). Needs the ports of run-local.sh free, and root for
-# perf; build first (dotnet build Chat.sln -c Release).
+# bench/results/generators/. About 12 minutes (20 with a third rate each side). Needs the ports of
+# run-local.sh free, and root for perf; build first (dotnet build Chat.sln -c Release).
 #   BENCH_GEN_FULL_RATES ("1000 3000")   BENCH_GEN_RELAY_RATES ("20000 40000")   BENCH_CONNECTIONS (200)
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -191,7 +191,7 @@ public sealed class ChatClient : IAsyncDisposable
         Post(frame);
     }
 
-    /// <summary>Sends a posted frame with the send turn taken; the turn is given back once the socket took it.</summary>
+    /// <summary>Sends a frame with the send turn taken; the turn is given back once the socket took it.</summary>
     private void SendHoldingTurn(ReadOnlyMemory<byte> frame)
     {
         ValueTask sending;

@@ -10,17 +10,17 @@ var options = LoadOptions.Parse(args);
 // sends each due frame itself (SendOrPost), and socket completions run on the runtime's socket
 // threads instead of each being queued to the thread pool (what follows a receive here is a few
 // microseconds that never block). Each hand-off woke a pool thread and cost more CPU than the work
-// handed off, on the cores the servers need: against the full system, a third less of the
+// handed off, on the cores the servers need: against the full system, 23-38% less of the
 // generator's CPU per message without them. From 10,000/s (the relay-only Edge's and the Node.js
 // relay's sweeps) it works as before, through the pool: there a schedule that sent every frame
 // itself fell behind, inline completions put the relay-only Edge's delivery p50 at 40,000/s at
-// 2.6-2.9 s against 0.1-1.4 s pooled, and direct sends alone doubled its p99 at 20,000/s
-// (docs/loadgen.md, "The generator's own cost"). The runtime reads the completions setting once,
-// when the first socket is made, so it is set before anything opens one; a value given in the
-// environment is kept.
-var handsOff = options.Rate >= 10_000;
+// 2.6-2.9 s against 0.1-1.4 s pooled, and direct sends with pooled completions doubled its p99 at
+// 20,000/s (docs/loadgen.md, "The generator's own cost"). The runtime reads the completions
+// setting once, when the first socket is made, so it is set before anything opens one; a value
+// given in the environment is kept.
+var throughPool = options.Rate >= 10_000;
 const string inlineCompletions = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
-if (Environment.GetEnvironmentVariable(inlineCompletions) is null && !handsOff)
+if (Environment.GetEnvironmentVariable(inlineCompletions) is null && !throughPool)
 {
     Environment.SetEnvironmentVariable(inlineCompletions, "1");
 }
@@ -105,7 +105,7 @@ await Pacer.RunAsync(() =>
         var senderIndex = (int)(k % senders.Length);
         measurements.Scheduled(k, start + (long)(k * ticksPerMessage));
         var frame = frames[senderIndex].For(k);
-        if (handsOff)
+        if (throughPool)
         {
             senders[senderIndex].Post(frame);
         }
@@ -142,7 +142,7 @@ Console.WriteLine(JsonSerializer.Serialize(new
     result = measurements.Summary(sendSeconds),
     generatorCollections = ownCollections,
     generatorCpu = ownCpu,
-    generatorSends = handsOff ? "pumps" : "direct",
+    generatorSends = throughPool ? "pumps" : "direct",
     generatorSocketCompletions = socketCompletions,
     edgeBytesPerConnection = rssBefore is null || rssConnected is null ? (double?)null : (double)(rssConnected - rssBefore) / clients.Length,
 }, new JsonSerializerOptions { WriteIndented = true }));
