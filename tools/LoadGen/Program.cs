@@ -10,7 +10,7 @@ var options = LoadOptions.Parse(args);
 // sends each due frame itself (SendOrPost), and socket completions run on the runtime's socket
 // threads instead of each being queued to the thread pool (what follows a receive here is a few
 // microseconds that never block). Each hand-off woke a pool thread and cost more CPU than the work
-// handed off, on the cores the servers need: against the full system, 23-38% less of the
+// handed off, on the cores the servers need: against the full system, 19-38% less of the
 // generator's CPU per message without them. From 10,000/s (the relay-only Edge's and the Node.js
 // relay's sweeps) it works as before, through the pool: there a schedule that sent every frame
 // itself fell behind, inline completions put the relay-only Edge's delivery p50 at 40,000/s at
