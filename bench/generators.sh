@@ -20,10 +20,7 @@ relay_rates=${BENCH_GEN_RELAY_RATES:-20000 40000}
 say() { printf 'generators: %s\n' "$*" >&2; }
 source bench/lib.sh
 load_settings
-if ! command -v perf > /dev/null; then
-  say "installing perf (apt: linux-perf)"
-  apt-get install -y -qq linux-perf > /dev/null
-fi
+need_perf
 
 other=$(mktemp -d /tmp/chat-generator.XXXXXX)
 git worktree add --detach "$other" "$other_ref" > /dev/null 2>&1

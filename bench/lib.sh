@@ -94,3 +94,12 @@ load_settings() {
   export Realtime__MessagesPerSecond=100000 Realtime__Burst=100000
   ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 }
+
+# need_perf: installs perf (apt: linux-perf) when this machine has none; for the scripts that count
+# or sample with it.
+need_perf() {
+  if ! command -v perf > /dev/null; then
+    say "installing perf (apt: linux-perf)"
+    apt-get install -y -qq linux-perf > /dev/null
+  fi
+}

@@ -19,10 +19,7 @@ loadgen() { dotnet tools/LoadGen/bin/Release/net10.0/Chat.LoadGen.dll "$@"; }
 source bench/lib.sh
 load_settings
 
-if ! command -v perf > /dev/null; then
-  say "installing perf (apt: linux-perf)"
-  apt-get install -y -qq linux-perf > /dev/null
-fi
+need_perf
 # The runtime writes /tmp/perf-PID.map, the names of the code it compiles, for perf to read. With
 # W^X on, that code is mapped from an anonymous file, which perf does not match to the map.
 export DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0

@@ -17,10 +17,7 @@ say() { printf 'syscalls: %s\n' "$*" >&2; }
 loadgen() { env ${LOADGEN_ENV:-} dotnet tools/LoadGen/bin/Release/net10.0/Chat.LoadGen.dll "$@"; }
 source bench/lib.sh
 load_settings
-if ! command -v perf > /dev/null; then
-  say "installing perf (apt: linux-perf)"
-  apt-get install -y -qq linux-perf > /dev/null
-fi
+need_perf
 
 work=$(mktemp -d /tmp/chat-syscalls.XXXXXX)
 chmod 755 "$work"
