@@ -28,6 +28,7 @@ public static class RealtimeExtensions
         services.AddSingleton<ConnectionRegistry>();
         services.AddSingleton<ILocalDelivery>(sp => sp.GetRequiredService<ConnectionRegistry>());
         services.AddSingleton<ILocalUsers>(sp => sp.GetRequiredService<ConnectionRegistry>());
+        services.AddSingleton<TokenDeadlines>();
         services.AddSingleton<ConnectionServices>();
         services.AddSingleton<WebSocketEndpoint>();
         services.AddHostedService<CloseConnectionsOnStopping>();

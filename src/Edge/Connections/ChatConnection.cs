@@ -15,7 +15,7 @@ namespace Chat.Edge.Connections;
 /// a trace of its own (<see cref="Observability.EdgeActivities"/>), not a child of the hours-long
 /// <c>/ws</c> request.
 /// </summary>
-public sealed class ChatConnection
+public sealed class ChatConnection : ITokenLifetimeEvents
 {
     private readonly WebSocket _socket;
     private readonly ILogger _logger;
@@ -35,9 +35,7 @@ public sealed class ChatConnection
         User = user.Username;
         _writer = new ConnectionWriter(socket, User, services.Options.OutgoingQueueLimit, services.Metrics, services.Logger);
         _stream = new MessageStream(_writer, User, startAfter, services);
-        _lifetime = new TokenLifetime(user, services.Clock,
-            expiring: seconds => _writer.Enqueue(ServerFrames.Expiring(seconds), "expiring"),
-            expired: () => _writer.RequestClose(WebSocketCloseStatus.PolicyViolation, "token expired"));
+        _lifetime = new TokenLifetime(user, services.Deadlines, this);
         _reader = new FrameReader(socket, services.Options.MaxFrameBytes, new FrameDispatcher(User, _lifetime, _writer, services), _writer);
     }
 
@@ -70,6 +68,10 @@ public sealed class ChatConnection
     /// handshake times out).
     /// </summary>
     public void RequestClose(WebSocketCloseStatus status, string description) => _writer.RequestClose(status, description);
+
+    void ITokenLifetimeEvents.Expiring(int secondsLeft) => _writer.Enqueue(ServerFrames.Expiring(secondsLeft), "expiring");
+
+    void ITokenLifetimeEvents.Expired() => _writer.RequestClose(WebSocketCloseStatus.PolicyViolation, "token expired");
 
     /// <summary>Runs the connection until it closes; never throws for anything the client did.</summary>
     public async Task RunAsync(CancellationToken aborted)

@@ -18,6 +18,7 @@ public sealed class ConnectionServices(
     EdgeMetrics metrics,
     IConnectionAuthenticator authenticator,
     TimeProvider clock,
+    TokenDeadlines deadlines,
     ILoggerFactory loggers)
 {
     public RealtimeOptions Options { get; } = options.Value;
@@ -29,5 +30,6 @@ public sealed class ConnectionServices(
     public EdgeMetrics Metrics { get; } = metrics;
     public IConnectionAuthenticator Authenticator { get; } = authenticator;
     public TimeProvider Clock { get; } = clock;
+    public TokenDeadlines Deadlines { get; } = deadlines;
     public ILogger Logger { get; } = loggers.CreateLogger<ChatConnection>();
 }

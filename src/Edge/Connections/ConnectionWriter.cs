@@ -88,7 +88,7 @@ public sealed class ConnectionWriter
         }
     }
 
-    /// <summary>The latest pump (a completed task when none ever ran); done once it went idle or closed.</summary>
+    /// <summary>The pump running or the last one that closed; a completed task while none runs.</summary>
     internal Task LatestPump
     {
         get
@@ -245,6 +245,7 @@ public sealed class ConnectionWriter
                 return PumpStep.Write;
             }
             _pumping = false;
+            _pump = Task.CompletedTask; // the ending pump's task (72 bytes) need not live as long as the idle connection
             next = default;
             return PumpStep.Idle;
         }

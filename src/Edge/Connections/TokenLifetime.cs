@@ -17,24 +17,23 @@ public sealed class TokenLifetime : IDisposable
     private static readonly TimeSpan Untimed = TimeSpan.FromDays(30);
 
     private readonly Lock _gate = new();
-    private readonly TimeProvider _clock;
-    private readonly Action<int> _expiring;
-    private readonly Action _expired;
-    // One timer for both moments (every idle connection holds it): first the warning, then the
-    // expiry. A timer is a few hundred bytes with its callback, and connections are many.
-    private readonly ITimer _timer;
+    private readonly TokenDeadlines _deadlines;
+    private readonly ITokenLifetimeEvents _events;
     private AuthenticatedUser _user;
     private bool _warned;
+    private bool _ended;
 
-    /// <param name="expiring">Called with the whole seconds left when the warning is due.</param>
-    /// <param name="expired">Called once the current token has expired.</param>
-    public TokenLifetime(AuthenticatedUser user, TimeProvider clock, Action<int> expiring, Action expired)
+    // The deadlines' own bookkeeping of this lifetime (its moment, and its slot in their heap),
+    // kept here so that a connection costs them no object of its own; touched under their lock only.
+    internal long DeadlineTicks;
+    internal int DeadlineSlot = -1;
+
+    /// <param name="events">Told when the warning is due and when the token has expired.</param>
+    public TokenLifetime(AuthenticatedUser user, TokenDeadlines deadlines, ITokenLifetimeEvents events)
     {
         _user = user;
-        _clock = clock;
-        _expiring = expiring;
-        _expired = expired;
-        _timer = clock.CreateTimer(_ => Tick(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _deadlines = deadlines;
+        _events = events;
     }
 
     /// <summary>The session of the latest accepted token.</summary>
@@ -79,35 +78,46 @@ public sealed class TokenLifetime : IDisposable
         }
     }
 
+    /// <summary>The warning's moment (now, when less than <see cref="WarnBefore"/> is left), unless the token is untimed.</summary>
     private void ScheduleLocked()
     {
-        var left = _user.ExpiresAt - _clock.GetUtcNow().UtcDateTime;
-        if (left >= Untimed)
+        if (_ended || _user.ExpiresAt - _deadlines.UtcNow >= Untimed)
         {
             return;
         }
         _warned = false;
-        var untilWarning = left - WarnBefore;
-        _timer.Change(untilWarning > TimeSpan.Zero ? untilWarning : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+        _deadlines.Schedule(this, _user.ExpiresAt - WarnBefore);
     }
 
-    /// <summary>The warning, then (the timer set again) the expiry; a renewal in between starts over.</summary>
-    private void Tick()
+    /// <summary>
+    /// Called by the deadlines at the moment set: the warning, then (the expiry set as the next
+    /// moment) the end. A renewal in between starts over; a call for a moment a renewal has
+    /// already moved finds it still ahead and does nothing.
+    /// </summary>
+    internal void DeadlineReached()
     {
         int? warnWithSecondsLeft = null;
         var expired = false;
         lock (_gate)
         {
-            var left = _user.ExpiresAt - _clock.GetUtcNow().UtcDateTime;
+            if (_ended)
+            {
+                return;
+            }
+            var left = _user.ExpiresAt - _deadlines.UtcNow;
             if (!_warned)
             {
+                if (left > WarnBefore)
+                {
+                    return; // renewed since this moment was taken off: the renewal set the next one
+                }
                 _warned = true;
                 warnWithSecondsLeft = (int)Math.Max(0, Math.Round(left.TotalSeconds));
-                _timer.Change(left > TimeSpan.Zero ? left : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+                _deadlines.Schedule(this, _user.ExpiresAt);
             }
             else if (left > TimeSpan.Zero)
             {
-                _timer.Change(left, Timeout.InfiniteTimeSpan);
+                return; // as above: the expiry this call was for has moved
             }
             else
             {
@@ -116,13 +126,21 @@ public sealed class TokenLifetime : IDisposable
         }
         if (warnWithSecondsLeft is { } seconds)
         {
-            _expiring(seconds);
+            _events.Expiring(seconds);
         }
         if (expired)
         {
-            _expired();
+            _events.Expired();
         }
     }
 
-    public void Dispose() => _timer.Dispose();
+    /// <summary>Ends the clocks: the connection closed, and nothing is warned or ended any more.</summary>
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _ended = true;
+        }
+        _deadlines.Cancel(this);
+    }
 }

@@ -13,6 +13,7 @@ public sealed class ConnectionRegistryTests : IDisposable
 {
     private readonly InMemoryWebSockets _sockets = new();
     private readonly ServiceProvider _provider = new ServiceCollection().AddMetrics().BuildServiceProvider();
+    private readonly TokenDeadlines _deadlines = new(TimeProvider.System);
     private readonly ConnectionServices _services;
 
     public ConnectionRegistryTests()
@@ -29,6 +30,7 @@ public sealed class ConnectionRegistryTests : IDisposable
             new EdgeMetrics(_provider.GetRequiredService<IMeterFactory>()),
             authenticator: null!,
             TimeProvider.System,
+            _deadlines,
             NullLoggerFactory.Instance);
     }
 
@@ -36,6 +38,7 @@ public sealed class ConnectionRegistryTests : IDisposable
     {
         _provider.Dispose();
         _sockets.Dispose();
+        _deadlines.Dispose();
     }
 
     private ChatConnection Connection(string user) =>

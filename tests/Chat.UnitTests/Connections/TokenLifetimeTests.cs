@@ -4,18 +4,27 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace Chat.UnitTests.Connections;
 
-public class TokenLifetimeTests
+public sealed class TokenLifetimeTests : ITokenLifetimeEvents, IDisposable
 {
     private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 12, 6, 12, 0, 0, TimeSpan.Zero));
+    private readonly TokenDeadlines _deadlines;
     private readonly List<int> _warnings = [];
     private int _expiries;
+
+    public TokenLifetimeTests() => _deadlines = new TokenDeadlines(_clock);
+
+    public void Dispose() => _deadlines.Dispose();
+
+    void ITokenLifetimeEvents.Expiring(int secondsLeft) => _warnings.Add(secondsLeft);
+
+    void ITokenLifetimeEvents.Expired() => _expiries++;
 
     private AuthenticatedUser Token(TimeSpan validFor, string id = "u1") =>
         new(id, "ann", _clock.GetUtcNow().UtcDateTime + validFor, "session-" + id);
 
     private TokenLifetime Started(AuthenticatedUser user)
     {
-        var lifetime = new TokenLifetime(user, _clock, _warnings.Add, () => _expiries++);
+        var lifetime = new TokenLifetime(user, _deadlines, this);
         lifetime.Start();
         return lifetime;
     }
@@ -97,26 +106,38 @@ public class TokenLifetimeTests
     }
 
     [Fact]
-    public void A_disposed_lifetime_neither_warns_nor_expires()
+    public void A_disposed_lifetime_neither_warns_nor_expires_and_leaves_the_deadlines()
     {
         var lifetime = Started(Token(TimeSpan.FromMinutes(2)));
+        Assert.Equal(1, _deadlines.Count);
         lifetime.Dispose();
 
+        Assert.Equal(0, _deadlines.Count);
         _clock.Advance(TimeSpan.FromMinutes(5));
         Assert.Empty(_warnings);
         Assert.Equal(0, _expiries);
     }
 
     [Fact]
+    public void An_untimed_token_takes_no_place_in_the_deadlines()
+    {
+        using var lifetime = Started(Token(TimeSpan.FromDays(365)));
+
+        Assert.Equal(0, _deadlines.Count);
+    }
+
+    [Fact]
     public void A_renewal_that_arrives_after_the_connection_ended_is_ignored()
     {
-        // The real clock, whose timers are the ones a connection has: once disposed, setting one
-        // again must neither throw nor bring a warning.
-        var lifetime = new TokenLifetime(Token(TimeSpan.FromMinutes(5)), TimeProvider.System, _warnings.Add, () => _expiries++);
+        // The real clock, whose timer is the one the Edge has: once disposed, a renewal must
+        // neither throw nor take a place in the deadlines again.
+        using var deadlines = new TokenDeadlines(TimeProvider.System);
+        var lifetime = new TokenLifetime(Token(TimeSpan.FromMinutes(5)), deadlines, this);
         lifetime.Start();
         lifetime.Dispose();
 
         Assert.True(lifetime.Renew(Token(TimeSpan.FromMinutes(10))));
+        Assert.Equal(0, deadlines.Count);
         Assert.Empty(_warnings);
     }
 }
