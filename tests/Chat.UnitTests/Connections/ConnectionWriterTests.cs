@@ -87,6 +87,7 @@ public sealed class ConnectionWriterTests : IDisposable
 
         await writer.LatestPump.WaitAsync(Bound); // it ends when it finds nothing left to write
         Assert.False(writer.HoldsQueue);
+        Assert.Same(Task.CompletedTask, writer.LatestPump); // nor the ended pump's task
         Assert.Equal(0, _queueDepth.Value);
 
         var ended = writer.LatestPump;
