@@ -18,14 +18,12 @@ say() { printf 'alloc-profile: %s\n' "$*" >&2; }
 loadgen() { dotnet tools/LoadGen/bin/Release/net10.0/Chat.LoadGen.dll "$@"; }
 source bench/lib.sh
 load_settings
-trace=$(command -v dotnet-trace || echo "$HOME/.dotnet/tools/dotnet-trace")
-[ -x "$trace" ] || { say "dotnet-trace is needed: dotnet tool install -g dotnet-trace"; exit 1; }
+need_dotnet_trace
 
 work=$(mktemp -d /tmp/chat-alloc.XXXXXX)
 chmod 755 "$work"
 start_system "$work"
 dotnet build bench/AllocationProfile -c Release -nologo -v quiet > /dev/null
-listener() { ss -ltnpH "sport = :$1" | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2; }
 edge=$(listener 5001)
 chat=$(listener 7002)
 

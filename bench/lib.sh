@@ -103,3 +103,13 @@ need_perf() {
     apt-get install -y -qq linux-perf > /dev/null
   fi
 }
+
+# need_dotnet_trace: sets `trace` to dotnet-trace, or stops the script saying how to install it;
+# for the scripts that trace a running service.
+need_dotnet_trace() {
+  trace=$(command -v dotnet-trace || echo "$HOME/.dotnet/tools/dotnet-trace")
+  [ -x "$trace" ] || { say "dotnet-trace is needed: dotnet tool install -g dotnet-trace"; exit 1; }
+}
+
+# listener PORT: the process listening on PORT of this machine (its pid).
+listener() { ss -ltnpH "sport = :$1" | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2; }
