@@ -32,7 +32,7 @@ public sealed class TokenDeadlines : IDisposable
         _timer = clock.CreateTimer(_ => CallDue(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
-    /// <summary>The lifetimes waiting for a moment.</summary>
+    /// <summary>The lifetimes waiting for a moment (for tests and diagnostics).</summary>
     public int Count
     {
         get

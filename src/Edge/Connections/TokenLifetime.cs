@@ -6,7 +6,8 @@ namespace Chat.Edge.Connections;
 /// How long a connection may live on the token it proved: it warns <see cref="WarnBefore"/> ahead
 /// of the token's expiry (at once when less is left), ends the connection at the expiry, and moves
 /// both when the client presents a newer token of the same user. It also knows the session the
-/// latest token belongs to, which is what a session's end closes.
+/// latest token belongs to, which is what a session's end closes. Its moments are kept, with
+/// every other connection's, by the replica's <see cref="TokenDeadlines"/>.
 /// </summary>
 public sealed class TokenLifetime : IDisposable
 {
