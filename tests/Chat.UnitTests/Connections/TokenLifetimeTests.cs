@@ -130,13 +130,16 @@ public sealed class TokenLifetimeTests : ITokenLifetimeEvents, IDisposable
     public void A_renewal_that_arrives_after_the_connection_ended_is_ignored()
     {
         // The real clock, whose timer is the one the Edge has: once disposed, a renewal must
-        // neither throw nor take a place in the deadlines again.
+        // neither throw nor take a place in the deadlines again. The tokens are timed by that
+        // clock too: by the fake one's they would have expired long ago, and the real timer would
+        // warn at once, on a thread of its own, racing the assertions.
         using var deadlines = new TokenDeadlines(TimeProvider.System);
-        var lifetime = new TokenLifetime(Token(TimeSpan.FromMinutes(5)), deadlines, this);
+        var now = DateTime.UtcNow;
+        var lifetime = new TokenLifetime(new("u1", "ann", now.AddMinutes(5), "session-u1"), deadlines, this);
         lifetime.Start();
         lifetime.Dispose();
 
-        Assert.True(lifetime.Renew(Token(TimeSpan.FromMinutes(10))));
+        Assert.True(lifetime.Renew(new("u1", "ann", now.AddMinutes(10), "session-u1")));
         Assert.Equal(0, deadlines.Count);
         Assert.Empty(_warnings);
     }
