@@ -4,14 +4,14 @@ using Microsoft.Diagnostics.Tracing;
 // Usage: Chat.GcPauses [--each] NAME TRACE.nettrace [NAME TRACE.nettrace …]
 //
 // Each trace is dotnet-trace's with the runtime's GC events (keyword 0x1 of
-// Microsoft-Windows-DotNETRuntime, level 4). A pause runs from the runtime's request to suspend
-// every managed thread (SuspendEEStart) to their restart (RestartEEStop), and is made of three
-// parts: the suspension (until SuspendEEStop: every thread has reached a safe point, which on busy
-// cores includes waiting for a preempted thread to run again), the collection itself (GCStart to
-// GCStop) and the restart. Prints one markdown row per trace; with --each, then a table per trace
-// of every collection: where its marking went by kind of root (the runtime reports each kind's
-// promoted bytes as it finishes it, at level 5, so the time between two reports is the later
-// kind's) and what it promoted.
+// Microsoft-Windows-DotNETRuntime, level 4; level 5 for --each). A pause runs from the runtime's
+// request to suspend every managed thread (SuspendEEStart) to their restart (RestartEEStop), and is
+// made of three parts: the suspension (until SuspendEEStop: every thread has reached a safe point,
+// which on busy cores includes waiting for a preempted thread to run again), the collection itself
+// (GCStart to GCStop) and the restart. Prints one markdown row per trace; with --each, then a table
+// per trace of every collection: where its marking went by kind of root (the runtime reports each
+// kind's promoted bytes as it finishes it, so the time between two reports is the later kind's) and
+// what it promoted.
 var each = args.Length > 0 && args[0] == "--each";
 if (each)
 {
