@@ -182,7 +182,7 @@ internal sealed class PauseTrace
         var collecting = pauses.Sum(p => p.Collecting);
         var seconds = double.IsNaN(_first) ? 0 : (_last - _first) / 1000;
         return string.Create(CultureInfo.InvariantCulture,
-            $"| {name} | {seconds:F1} | {pauses.Count} ({_byGeneration[0]} / {_byGeneration[1]} / {_byGeneration[2]}) | " +
+            $"| {name} | {seconds:F1} | {_byGeneration.Sum()} ({_byGeneration[0]} / {_byGeneration[1]} / {_byGeneration[2]}) | " +
             $"{Percentile(lengths, 0.50):F1} / {Percentile(lengths, 0.99):F1} / {(lengths.Count > 0 ? lengths[^1] : 0):F1} | " +
             $"{paused:F1} | {suspending:F1} ({(paused > 0 ? suspending / paused : 0):P0}) | {collecting:F1} | " +
             $"{(pauses.Count > 0 ? pauses.Max(p => p.Suspending) : 0):F1} |");
