@@ -62,7 +62,7 @@ full_system() { # SIDE
   local watchers=()
   for pid in ${edges//,/ }; do
     "$counters" collect -p "$pid" --counters "System.Runtime[dotnet.gc.heap.total_allocated]" --format csv \
-      -o "$results/alloc-$side-$pid.csv" --duration "00:00:00:$(printf '%02d' "$seconds")" > /dev/null 2>&1 &
+      -o "$results/alloc-$side-$pid.csv" --duration "$(trace_duration "$seconds")" > /dev/null 2>&1 &
     watchers+=($!)
   done
   wait "$run"

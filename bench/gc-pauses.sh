@@ -35,7 +35,7 @@ load_in_background "$rate" "$seconds" g
 providers="Microsoft-Windows-DotNETRuntime:0x1:5"
 tracers=()
 for part in edge1 edge2 chat; do
-  "$trace" collect -p "${!part}" --providers "$providers" --duration "00:00:00:$seconds" -o "$work/$part.nettrace" > "$work/trace-$part.log" 2>&1 &
+  "$trace" collect -p "${!part}" --providers "$providers" --duration "$(trace_duration "$seconds")" -o "$work/$part.nettrace" > "$work/trace-$part.log" 2>&1 &
   tracers+=($!)
 done
 wait "${tracers[@]}" "$run"

@@ -73,18 +73,19 @@ wait_connected() {
   until grep -q "connections open" "$1"; do sleep 0.2; done
 }
 
-# load_in_background RATE SECONDS PREFIX: a warm-up, then RATE messages/s over both Edges
-# (`full_load`) for SECONDS and 10 more, in the background (`run`; its answer in
-# WORK/loadgen.json); returns 5 s after the generator's connections are open, so that the caller
-# samples SECONDS from the middle of the run.
+# load_in_background RATE SECONDS PREFIX [SETTLE]: a warm-up, then RATE messages/s over both
+# Edges (`full_load`) in the background (`run`; its answer in WORK/loadgen.json); returns SETTLE
+# seconds (default 5) after the generator's connections are open, and the run goes on for SECONDS
+# and 5 more after that, so that the caller samples SECONDS from the middle of the run.
 load_in_background() {
+  local settle=${4:-5}
   warm_up "$3"
-  say "at $1/s, sampling $2 s in the middle of the run"
+  say "at $1/s, sampling $2 s after $settle s of the run"
   : > "$work/loadgen.log"
-  loadgen "${full_load[@]}" --rate "$1" --duration $(($2 + 10)) --drain 3 --prefix "$3r$$" > "$work/loadgen.json" 2> "$work/loadgen.log" &
+  loadgen "${full_load[@]}" --rate "$1" --duration $(($2 + settle + 5)) --drain 3 --prefix "$3r$$" > "$work/loadgen.json" 2> "$work/loadgen.log" &
   run=$!
   wait_connected "$work/loadgen.log"
-  sleep 5
+  sleep "$settle"
 }
 
 # load_settings: what a load run needs of this shell, and of the system it starts: the
@@ -110,6 +111,10 @@ need_dotnet_trace() {
   trace=$(command -v dotnet-trace || echo "$HOME/.dotnet/tools/dotnet-trace")
   [ -x "$trace" ] || { say "dotnet-trace is needed: dotnet tool install -g dotnet-trace"; exit 1; }
 }
+
+# trace_duration SECONDS: the span dotnet-trace's --duration takes (dd:hh:mm:ss; 60 seconds
+# written as 00:00:00:60 is refused, and the trace is never written).
+trace_duration() { printf '00:%02d:%02d:%02d' $(($1 / 3600)) $(($1 % 3600 / 60)) $(($1 % 60)); }
 
 # listener PORT: the process listening on PORT of this machine (its pid).
 listener() { ss -ltnpH "sport = :$1" | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2; }
