@@ -196,10 +196,8 @@ public sealed partial class StoreStream(
 
         public Task<StoredBatch> Expect(ulong id)
         {
-            // Set on the reading loop and run there: what waits for it is StoreBatcher, which hands
-            // each sender its answer on a thread of its own and writes the next batch (a buffered
-            // write, mostly); a hand-off to another thread here would wake one per batch for that.
-            var answer = new TaskCompletionSource<StoredBatch>();
+            // Answers are set off the reading loop, so one sender's continuation does not hold up the next answer.
+            var answer = new TaskCompletionSource<StoredBatch>(TaskCreationOptions.RunContinuationsAsynchronously);
             lock (_gate)
             {
                 if (_ended is { } ended)

@@ -122,31 +122,6 @@ public sealed class StoreBatcherTests
         Assert.Equal(["a"], chat.Batches[0].Texts);
     }
 
-    [Fact]
-    public async Task A_sender_held_up_after_its_answer_does_not_hold_up_the_answers_after_it()
-    {
-        // The store stream's reading loop carries each answer into the batcher on its own thread;
-        // a sender's continuation must not run there, or one slow sender would stop every answer.
-        var chat = new HeldStoreService();
-        var batcher = Batcher(chat, batchesInFlight: 2);
-        using var release = new ManualResetEventSlim();
-        // Sent from the thread pool, as the Edge's connections send: under xunit's synchronization
-        // context every continuation would be posted to a thread of its own and nothing could hold.
-        var (heldSender, b) = await Task.Run(() =>
-        {
-            var a = batcher.StoreAsync(Message("a"), CancellationToken.None);
-            var held = a.ContinueWith(_ => release.Wait(TimeSpan.FromSeconds(10)), TaskContinuationOptions.ExecuteSynchronously);
-            return (held, batcher.StoreAsync(Message("b"), CancellationToken.None));
-        });
-
-        chat.Answer(0);
-        chat.Answer(1);
-
-        Assert.Equal("id-b", (await b.WaitAsync(TimeSpan.FromSeconds(5))).Id);
-        release.Set();
-        Assert.True(await heldSender);
-    }
-
     private static StoreBatcher Batcher(HeldStoreService chat, int batchesInFlight, int perBatch = 500) =>
         new(new StoreStream(chat, Options.Create(new ServiceCallOptions()), TimeProvider.System, NullLogger<StoreStream>.Instance),
             Options.Create(new StoreBatchOptions { MaxBatchesInFlight = batchesInFlight, MaxMessagesPerBatch = perBatch }));
