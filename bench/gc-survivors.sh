@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # What the Edges' collections keep alive, with the full system under load (issue 22): the local
 # system (scripts/run-local.sh, a fresh database) driven at RATE messages/s by tools/LoadGen, 200
-# connections, `spread`; once the run's own connections are SETTLE seconds old (their set-up's
-# objects promoted and, by then, moved on by a generation-1 collection), `dotnet-trace` records for
-# SECONDS both Edges' collections, the ranges of objects each kept and .NET 10's allocation samples
-# (with stacks), and bench/GcSurvivors says which sampled objects survived their first collection,
-# by type and by where they were allocated. Writes bench/results/gc-survivors-RATE.md.
-# About 3 minutes. Needs the ports of run-local.sh free and dotnet-trace (dotnet tool install -g
+# connections, `spread`; once the run's own connections are SETTLE seconds old (so that the
+# collections right after their set-up, which keep the new connections, are not counted),
+# `dotnet-trace` records for SECONDS both Edges' collections, the ranges of objects each kept and
+# .NET 10's allocation samples (with stacks), and bench/GcSurvivors says which sampled objects
+# survived their first collection, by type and by where they were allocated. Writes
+# bench/results/gc-survivors-RATE.md.
+# About 5 minutes. Needs the ports of run-local.sh free and dotnet-trace (dotnet tool install -g
 # dotnet-trace). The samples come one per 100 KB allocated, so a survivor stands for about 100 KB
 # kept: trace long enough for the collections to keep a few dozen.
 #
