@@ -48,6 +48,9 @@ internal sealed class Survivors
     {
         public int Number { get; } = number;
         public int Generation { get; } = generation;
+        // Whether its survivors moved one generation up: the collector may keep them where they
+        // were, and then the next collection of that generation marks and copies them again.
+        public bool Promoted = true;
         public readonly List<(ulong From, ulong To, ulong Length)> Ranges = [];
         public int Young;
         public int YoungSurvived;
@@ -65,8 +68,24 @@ internal sealed class Survivors
         using var log = new TraceLog(TraceLog.CreateFromEventPipeDataFile(tracePath));
         var living = new List<Sample>();
         Collection? current = null;
+        // Settled at the next collection or the next sample, whichever is first: its heap history
+        // (whether it promoted) may come after its end.
+        Collection? ended = null;
+        void SettleEnded()
+        {
+            if (ended is not null)
+            {
+                survivors.Settle(ended, living);
+                survivors._collections.Add(ended);
+                ended = null;
+            }
+        }
         foreach (var e in log.Events)
         {
+            if (e is GCStartTraceData || (int)e.ID == AllocationSampledEvent)
+            {
+                SettleEnded();
+            }
             switch (e)
             {
                 // A background collection reports no ranges (it sweeps while the process runs); the
@@ -89,9 +108,11 @@ internal sealed class Survivors
                     }
                     break;
                 case GCEndTraceData when current is not null:
-                    survivors.Settle(current, living);
-                    survivors._collections.Add(current);
+                    ended = current;
                     current = null;
+                    break;
+                case GCGlobalHeapHistoryTraceData history when (current ?? ended) is { } collected:
+                    collected.Promoted = (history.GlobalMechanisms & GCGlobalMechanisms.Promotion) != 0;
                     break;
                 default:
                     if ((int)e.ID == AllocationSampledEvent && Convert.ToInt32(e.PayloadByName("AllocationKind"), CultureInfo.InvariantCulture) == SmallObject)
@@ -103,6 +124,7 @@ internal sealed class Survivors
                     break;
             }
         }
+        SettleEnded();
         return survivors;
     }
 
@@ -147,7 +169,10 @@ internal sealed class Survivors
             {
                 var (from, to, _) = collection.Ranges[index];
                 sample.Address = to + (sample.Address - from);
-                sample.Generation = Math.Min(sample.Generation + 1, 2);
+                if (collection.Promoted)
+                {
+                    sample.Generation = Math.Min(sample.Generation + 1, 2);
+                }
                 sample.CollectionsSurvived++;
                 if (young)
                 {
@@ -177,12 +202,12 @@ internal sealed class Survivors
             $"{_collections.Count} collections ({gen0.Count} of generation 0), {judged.Count:N0} sampled objects met one, " +
             $"{kept.Count:N0} survived it ({Share(kept.Count, judged.Count)}): about {kept.Count * BytesPerSample / 1024 / Math.Max(1, _collections.Count):N0} KB kept per collection."));
         output.WriteLine();
-        output.WriteLine("| collection | gen | kept, by its ranges (KB) | young samples | of them kept |");
-        output.WriteLine("|---:|---:|---:|---:|---:|");
+        output.WriteLine("| collection | gen | promoted its survivors | kept, by its ranges (KB) | young samples | of them kept |");
+        output.WriteLine("|---:|---:|---|---:|---:|---:|");
         foreach (var c in _collections)
         {
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {c.Number} | {c.Generation} | {c.Ranges.Sum(r => (double)r.Length) / 1024:N0} | {c.Young} | {c.YoungSurvived} |"));
+                $"| {c.Number} | {c.Generation} | {(c.Promoted ? "yes" : "no")} | {c.Ranges.Sum(r => (double)r.Length) / 1024:N0} | {c.Young} | {c.YoungSurvived} |"));
         }
         Table(output, "Survivors by type", kept, s => s.Type, judged);
         Table(output, "Survivors by type and the first frame of ours on the stack that allocated them", kept, s => $"{s.Type} <- {s.OurFrame}", judged);
