@@ -12,7 +12,8 @@ using Microsoft.Diagnostics.Tracing.Parsers.Clr;
 // sample per 100 KB allocated, with the object's address, type and stack). A sampled object
 // allocated in generation 0 survived its first collection when that collection reported a range
 // holding its address; its new address is followed into later collections, so the tool also says
-// how long the survivors lived on. Prints the survivors by type, by the first frame of ours on the
+// how long the survivors lived on. A collection's heap history says whether it promoted: survivors
+// it left in their generation are judged again by the next collection of that generation. Prints the survivors by type, by the first frame of ours on the
 // stack that allocated them, and with --stacks the stacks of the types whose name contains TYPE.
 var stacksOf = args.Length == 3 && args[1] == "--stacks" ? args[2] : null;
 if (args.Length != 1 && stacksOf is null)
