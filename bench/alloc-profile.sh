@@ -30,10 +30,7 @@ chat=$(listener 7002)
 load_in_background "$rate" "$seconds" a
 # 0x80000000000: AllocationSampling (new in .NET 10); level 5 for its stacks.
 providers="Microsoft-Windows-DotNETRuntime:0x80000000000:5"
-"$trace" collect -p "$edge" --providers "$providers" --duration "$(trace_duration "$seconds")" -o "$work/edge.nettrace" > "$work/trace-edge.log" 2>&1 &
-"$trace" collect -p "$chat" --providers "$providers" --duration "$(trace_duration "$seconds")" -o "$work/chat.nettrace" > "$work/trace-chat.log" 2>&1
-wait "$run"
-sleep 2 # the Edge's trace file is closed a moment after ChatService's
+trace_parts "$providers" "$seconds" edge chat
 
 # One Edge of two carries half the sends and half the deliveries: per message sent with its
 # delivery, its share is its bytes over half the messages; ChatService stores every message.

@@ -33,12 +33,7 @@ load_in_background "$rate" "$seconds" g
 # Keyword 0x1 (GC) at level 5: the collections' start and end, the suspension and restart of the
 # runtime around each, what each kind of root promoted and the heap after; no stacks.
 providers="Microsoft-Windows-DotNETRuntime:0x1:5"
-tracers=()
-for part in edge1 edge2 chat; do
-  "$trace" collect -p "${!part}" --providers "$providers" --duration "$(trace_duration "$seconds")" -o "$work/$part.nettrace" > "$work/trace-$part.log" 2>&1 &
-  tracers+=($!)
-done
-wait "${tracers[@]}" "$run"
+trace_parts "$providers" "$seconds" edge1 edge2 chat
 out="$results/gc-pauses-$rate.md"
 {
   echo "# Garbage collection pauses at $rate messages/s, commit $(git rev-parse --short HEAD), $(date -u +%Y-%m-%dT%H:%MZ)"

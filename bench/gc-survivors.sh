@@ -36,15 +36,7 @@ load_in_background "$rate" "$seconds" v "$settle"
 # Keywords: 0x1 the collections, 0x400000 the ranges each kept (GCHeapSurvivalAndMovement),
 # 0x80000000000 the allocation samples; level 5 for the samples' stacks.
 providers="Microsoft-Windows-DotNETRuntime:0x80000400001:5"
-tracers=()
-for part in edge1 edge2; do
-  "$trace" collect -p "${!part}" --providers "$providers" --duration "$(trace_duration "$seconds")" -o "$work/$part.nettrace" > "$work/trace-$part.log" 2>&1 &
-  tracers+=($!)
-done
-wait "${tracers[@]}" "$run"
-for part in edge1 edge2; do
-  [ -s "$work/$part.nettrace" ] || { say "no trace of $part: $(tail -3 "$work/trace-$part.log")"; exit 1; }
-done
+trace_parts "$providers" "$seconds" edge1 edge2
 survivors() { dotnet bench/GcSurvivors/bin/Release/net10.0/Chat.GcSurvivors.dll "$@"; }
 out="$results/gc-survivors-$rate.md"
 {

@@ -116,5 +116,22 @@ need_dotnet_trace() {
 # written as 00:00:00:60 is refused, and the trace is never written).
 trace_duration() { printf '00:%02d:%02d:%02d' $(($1 / 3600)) $(($1 % 3600 / 60)) $(($1 % 60)); }
 
+# trace_parts PROVIDERS SECONDS NAME...: dotnet-trace (`need_dotnet_trace`) of each named process
+# (NAME is a variable holding its pid) for SECONDS, into WORK/NAME.nettrace, all at once; then
+# waits for them and for the run (`run`), and stops the script with the tracer's own words when one
+# wrote no trace.
+trace_parts() {
+  local providers=$1 seconds=$2 part tracers=()
+  shift 2
+  for part in "$@"; do
+    "$trace" collect -p "${!part}" --providers "$providers" --duration "$(trace_duration "$seconds")" -o "$work/$part.nettrace" > "$work/trace-$part.log" 2>&1 &
+    tracers+=($!)
+  done
+  wait "${tracers[@]}" "$run"
+  for part in "$@"; do
+    [ -s "$work/$part.nettrace" ] || { say "no trace of $part: $(tail -3 "$work/trace-$part.log")"; exit 1; }
+  done
+}
+
 # listener PORT: the process listening on PORT of this machine (its pid).
 listener() { ss -ltnpH "sport = :$1" | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2; }
